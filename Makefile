@@ -1,0 +1,71 @@
+# translator_app: real-time news translation on Kafka + Faust + MarianMT.
+# `make help` lists the targets. The two you need: `make demo` and `make test`.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PY        ?= python3
+VENV      := .venv
+BIN       := $(VENV)/bin
+PYTHON    := $(BIN)/python
+MODELS    := .cache/models
+KAFKA_LIB := .cache/kafka/lib
+KAFKA_PORT ?= 9092
+DEMO_WEB_PORT ?= 6066
+export TRANSLATOR_BROKER ?= kafka://127.0.0.1:$(KAFKA_PORT)
+
+.PHONY: help install kafka-jars kafka-up kafka-down test-models demo test test-unit test-integration lint format typecheck check clean
+
+help: ## Show this help
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}'
+
+$(VENV)/.installed: setup.cfg pyproject.toml
+	test -x $(PYTHON) || $(PY) -m venv $(VENV)
+	$(PYTHON) -m pip install -q --upgrade pip wheel setuptools
+	$(PYTHON) -m pip install -q -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed ## Create .venv with the package and its dev extra
+
+$(KAFKA_LIB)/.fetched: kafka/pom.xml
+	mvn -q -B -f kafka/pom.xml dependency:copy-dependencies -DoutputDirectory=$(abspath $(KAFKA_LIB))
+	touch $@
+
+kafka-jars: $(KAFKA_LIB)/.fetched ## Fetch the Apache Kafka broker jars from Maven Central
+
+kafka-up: install kafka-jars ## Start a single KRaft broker on 127.0.0.1:$(KAFKA_PORT)
+	$(PYTHON) scripts/kafka_local.py up --port $(KAFKA_PORT)
+
+kafka-down: ## Stop the broker started by kafka-up
+	$(PYTHON) scripts/kafka_local.py down --port $(KAFKA_PORT)
+
+test-models: install ## Build the random-weight opus-mt clone and the copy model (cached)
+	$(PYTHON) scripts/build_test_models.py --out $(MODELS)
+
+demo: install kafka-up ## Translate the sample feed end to end and print the results
+	$(PYTHON) scripts/demo.py --web-port $(DEMO_WEB_PORT)
+
+test: install kafka-jars test-models ## Run the whole suite, including real-Kafka end-to-end tests
+	$(BIN)/pytest
+
+test-unit: install ## Run the unit tests only
+	$(BIN)/pytest tests/unit
+
+test-integration: install kafka-jars test-models ## Run the real-Kafka end-to-end tests only
+	$(BIN)/pytest tests/integration
+
+lint: install ## ruff lint and format check
+	$(BIN)/ruff check translator_app tests scripts
+	$(BIN)/ruff format --check translator_app tests scripts
+
+format: install ## Apply ruff's formatting and safe fixes
+	$(BIN)/ruff check --fix translator_app tests scripts
+	$(BIN)/ruff format translator_app tests scripts
+
+typecheck: install ## mypy over the package
+	$(BIN)/mypy translator_app
+
+check: lint typecheck test ## Everything CI cares about
+
+clean: ## Remove build outputs and worker data (keeps the venv and caches)
+	rm -rf build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache .cache/worker-data

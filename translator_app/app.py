@@ -1,0 +1,35 @@
+"""Build the Faust application. ``faust -A translator_app.app worker -l info`` starts it."""
+
+from __future__ import annotations
+
+import faust
+
+from .config import get_settings
+
+__all__ = ("app", "main")
+
+settings = get_settings()
+
+app = faust.App(
+    settings.app_id,
+    broker=settings.broker,
+    store=settings.table_store,
+    datadir=str(settings.data_dir),
+    topic_partitions=settings.topic_partitions,
+    topic_replication_factor=settings.topic_replication_factor,
+    # acks=all: a record counts as published only once every in-sync replica has it.
+    producer_acks=-1,
+    web_bind=settings.web_bind,
+    web_port=settings.web_port,
+    web_in_thread=False,
+    autodiscover=False,
+    origin="translator_app",
+)
+
+# Registering agents, tables and commands needs ``app``; import them last.
+from . import agents, commands  # noqa: E402,F401
+
+
+def main() -> None:
+    """Console entry point: ``translator_app worker|ingest|tail ...``."""
+    app.main()

@@ -1,0 +1,91 @@
+"""Extra ``faust -A translator_app.app`` commands: ``ingest`` feeds and ``tail`` a topic."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer
+from faust.cli import AppCommand, option
+
+from .app import app, settings
+from .ingest import IngestState, ingest_feed
+from .topics import input_topic
+
+__all__ = ("ingest", "tail")
+
+logger = logging.getLogger(__name__)
+
+
+def _bootstrap(broker: str) -> list[str]:
+    """Turn Faust's ``kafka://h1:9092;h2:9092`` into aiokafka's host list."""
+    return [part.split("://", 1)[-1] for part in broker.replace(",", ";").split(";") if part]
+
+
+@app.command(
+    option("--feed", "feeds", multiple=True, required=True, help="Feed URL or file path (repeatable)."),
+    option("--interval", type=float, default=0.0, help="Seconds between polls; 0 polls once and exits."),
+)
+async def ingest(self: AppCommand, feeds: tuple[str, ...], interval: float) -> None:
+    """Publish new feed entries to the input topic, each article once."""
+    producer = await self.app.maybe_start_producer()
+    state = IngestState(settings.ingest_state)
+
+    async def send(ident: str, payload: bytes) -> None:
+        await (await input_topic.send(key=ident.encode("utf-8"), value=payload))
+
+    try:
+        while True:
+            for url in feeds:
+                try:
+                    stats = await ingest_feed(url, state=state, send=send)
+                except Exception as exc:  # one broken feed must not stop the others
+                    self.say(f"feed {url}: error: {exc}")
+                    continue
+                status = "not modified" if stats.not_modified else f"{stats.sent} sent, {stats.skipped} already sent"
+                self.say(f"feed {url}: {stats.entries} entries, {status}")
+            if interval <= 0:
+                break
+            await asyncio.sleep(interval)
+    finally:
+        state.close()
+        await producer.flush()
+        await producer.stop()
+
+
+def _format(record: dict[str, Any]) -> str:
+    original = record.get("original") or {}
+    timings = record.get("timings") or {}
+    return (
+        f"[{record.get('id')}] {timings.get('end_to_end_ms', 0):.0f} ms end to end\n"
+        f"  {record.get('source_lang', '?')}: {original.get('title', '')}\n"
+        f"  {record.get('target_lang', '?')}: {record.get('title', '')}\n"
+    )
+
+
+@app.command(
+    option("--topic", default=settings.topic_final, help="Topic to read."),
+    option("--count", type=int, default=10, help="Stop after this many records."),
+    option("--timeout", type=float, default=60.0, help="Give up after this many seconds."),
+    option("--json", "as_json", is_flag=True, default=False, help="Print raw JSON lines."),
+)
+async def tail(self: AppCommand, topic: str, count: int, timeout: float, as_json: bool) -> None:
+    """Print records from a topic (from the beginning) until ``--count`` are seen."""
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=_bootstrap(settings.broker), auto_offset_reset="earliest")
+    await consumer.start()
+    seen = 0
+    try:
+        async with asyncio.timeout(timeout):
+            async for message in consumer:
+                record = json.loads(message.value)
+                self.say(json.dumps(record, ensure_ascii=False) if as_json else _format(record))
+                seen += 1
+                if seen >= count:
+                    break
+    except TimeoutError:
+        self.say(f"timed out after {timeout:.0f}s with {seen} of {count} records")
+        raise SystemExit(1) from None
+    finally:
+        await consumer.stop()

@@ -1,0 +1,115 @@
+"""The records that flow through the pipeline's topics, as JSON without Faust metadata."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import faust
+
+__all__ = (
+    "Article",
+    "DeadLetter",
+    "FinalTranslation",
+    "Original",
+    "Timings",
+    "TranslatedArticle",
+)
+
+
+class _JsonRecord(faust.Record, serializer="json", include_metadata=False):
+    """Base for records other teams consume: plain JSON, no ``__faust`` key."""
+
+
+class Article(_JsonRecord):
+    """A validated, cleaned input article (``processed_news_spanish``)."""
+
+    id: str
+    title: str
+    summary: str
+    link: str = ""
+    published: str = ""
+    source: str = ""
+
+
+class Original(_JsonRecord):
+    """The source-language text an output record was translated from."""
+
+    title: str
+    summary: str
+
+
+class Timings(_JsonRecord):
+    """Where an article's time went, in milliseconds.
+
+    ``queued_ms``: ingestion (the input message's timestamp) to batch start.
+    ``model_ms``: inference time of the batch the article was translated in.
+    ``end_to_end_ms``: ingestion to publication on ``final_translations``.
+    """
+
+    queued_ms: float
+    model_ms: float
+    batch_size: int
+    end_to_end_ms: float | None = None
+
+
+class TranslatedArticle(_JsonRecord):
+    """Model output for one article (``translated_news_spanish_to_english``)."""
+
+    id: str
+    title: str
+    summary: str
+    original: Original
+    link: str
+    published: str
+    source: str
+    source_lang: str
+    target_lang: str
+    model: str
+    ingested_at: float
+    translated_at: float
+    timings: Timings
+
+
+class FinalTranslation(_JsonRecord):
+    """An enriched translation, ready to serve (``final_translations``)."""
+
+    id: str
+    title: str
+    summary: str
+    original: Original
+    link: str
+    published: str
+    source: str
+    source_lang: str
+    target_lang: str
+    model: str
+    ingested_at: float
+    translated_at: float
+    published_at: float
+    timings: Timings
+
+
+class DeadLetter(_JsonRecord):
+    """A message that could not be translated (``translation_errors``).
+
+    ``payload`` holds the raw bytes as text, or base64 when they are not UTF-8
+    (``payload_encoding`` says which); payloads over the dead-letter limit are
+    cut and flagged, with ``payload_bytes`` and ``payload_sha256`` of the whole.
+    """
+
+    reason: str
+    detail: str
+    payload: str
+    payload_encoding: str
+    payload_bytes: int
+    payload_sha256: str
+    payload_truncated: bool
+    topic: str
+    partition: int
+    offset: int
+    key: str | None
+    failed_at: float
+
+    def as_log_extra(self) -> dict[str, Any]:
+        """Return the fields that are safe to log (never the payload)."""
+        return {"reason": self.reason, "topic": self.topic, "partition": self.partition, "offset": self.offset}
