@@ -10,22 +10,26 @@ every output record, so no offset is committed past unpublished work.
 from __future__ import annotations
 
 import logging
+import os
+import sys
 import time
 from collections.abc import Sequence
 
 from faust.types import EventT, StreamT
 
 from .app import app, settings
-from .engine import ArticleText, BatchResult, ModelRunner, ModelUnavailableError
+from .engine import ArticleText, BatchResult, ModelRunner, ModelUnavailableError, check_model_available
 from .publishing import Outgoing, publish_all
 from .records import Article, FinalTranslation, Original, Timings, TranslatedArticle
 from .tables import final_table
-from .topics import errors_topic, final_topic, input_topic, translated_topic
+from .topics import errors_topic, final_topic, input_topic, output_topics, translated_topic
 from .validation import InvalidMessage, Limits, dead_letter, parse_article
 
-__all__ = ("finalize", "runner", "translate", "translate_batch")
+__all__ = ("EXIT_MODEL_UNAVAILABLE", "finalize", "finalize_record", "runner", "translate", "translate_batch")
 
 logger = logging.getLogger(__name__)
+
+EXIT_MODEL_UNAVAILABLE = 3
 
 runner = ModelRunner(
     model=settings.model,
@@ -124,12 +128,35 @@ async def translate_batch(events: Sequence[EventT]) -> list[Outgoing]:
     return outgoing
 
 
+@app.on_worker_init.connect
+def check_model(sender: object, **_: object) -> None:
+    """Stop ``faust worker`` before it starts if the model cannot be found.
+
+    Runs synchronously before the event loop, so the user sees one clear
+    message and exit status 3 instead of a crashed agent and a traceback.
+    """
+    try:
+        check_model_available(settings.model)
+    except ModelUnavailableError as exc:
+        sys.stderr.write(f"translator_app: {exc}\n")
+        raise SystemExit(EXIT_MODEL_UNAVAILABLE) from None
+
+
 @app.agent(input_topic, concurrency=1)
 async def translate(stream: StreamT[bytes]) -> None:
     """Translate input articles in batches of up to ``max_batch`` within ``max_wait_s``."""
+    for topic in output_topics:
+        await topic.maybe_declare()
     # Load before taking the first batch, so a missing model stops the worker
     # before any offset could be acknowledged.
-    await runner.start()
+    try:
+        await runner.start()
+    except ModelUnavailableError as exc:
+        # The preflight passed but the weights did not load: nothing can be
+        # translated, and no offset has been taken yet, so stop the process.
+        logger.critical("%s", exc)
+        logging.shutdown()
+        os._exit(EXIT_MODEL_UNAVAILABLE)
     async for events in stream.take_events(settings.max_batch, within=settings.max_wait_s):
         await publish_all(await translate_batch(events))
 

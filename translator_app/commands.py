@@ -12,9 +12,9 @@ from faust.cli import AppCommand, option
 
 from .app import app, settings
 from .ingest import IngestState, ingest_feed
-from .topics import input_topic
+from .topics import input_topic, output_topics
 
-__all__ = ("ingest", "tail")
+__all__ = ("create_topics", "ingest", "tail")
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +53,18 @@ async def ingest(self: AppCommand, feeds: tuple[str, ...], interval: float) -> N
         state.close()
         await producer.flush()
         await producer.stop()
+
+
+@app.command()
+async def create_topics(self: AppCommand) -> None:
+    """Create the pipeline's topics with the configured partitions and replication."""
+    await self.app.maybe_start_producer()
+    try:
+        for topic in (input_topic, *output_topics):
+            await topic.maybe_declare()
+            self.say(f"topic {topic.get_topic_name()}: {settings.topic_partitions} partitions")
+    finally:
+        await self.app.producer.stop()
 
 
 def _format(record: dict[str, Any]) -> str:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ("LoadedModel", "ModelUnavailableError", "load_marian", "resolve_device")
+__all__ = ("LoadedModel", "ModelUnavailableError", "check_model_available", "load_marian", "resolve_device")
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +37,37 @@ def resolve_device(device: str) -> str:
     return device
 
 
+def _unavailable(name_or_dir: str, exc: Exception) -> ModelUnavailableError:
+    first_line = (str(exc).splitlines() or [""])[0][:300]
+    return ModelUnavailableError(
+        f"cannot load translation model {name_or_dir!r} ({type(exc).__name__}: {first_line}). "
+        "Either give this machine access to the Hugging Face Hub, or set TRANSLATOR_MODEL to a local "
+        "model directory, e.g. TRANSLATOR_MODEL=.cache/models/copy-es after `make test-models` "
+        "(an offline test model that copies its input)."
+    )
+
+
+def _source(name_or_dir: str) -> str:
+    local = Path(name_or_dir).expanduser()
+    return str(local) if local.is_dir() else name_or_dir
+
+
+def check_model_available(name_or_dir: str) -> None:
+    """Fail fast, before a worker starts, if the model's config cannot be found.
+
+    Reads only ``config.json`` (local, cached, or from the Hub), not the weights.
+
+    Raises:
+        ModelUnavailableError: naming both ways out (Hub access or a local directory).
+    """
+    from transformers import AutoConfig
+
+    try:
+        AutoConfig.from_pretrained(_source(name_or_dir))
+    except Exception as exc:  # transformers wraps Hub/network failures in several types
+        raise _unavailable(name_or_dir, exc) from exc
+
+
 def load_marian(name_or_dir: str, *, device: str = "auto") -> LoadedModel:
     """Load a Marian model by Hub name or local directory.
 
@@ -52,18 +83,12 @@ def load_marian(name_or_dir: str, *, device: str = "auto") -> LoadedModel:
     from transformers import MarianMTModel, MarianTokenizer
 
     target = resolve_device(device)
-    local = Path(name_or_dir).expanduser()
-    source = str(local) if local.is_dir() else name_or_dir
+    source = _source(name_or_dir)
     try:
         tokenizer = MarianTokenizer.from_pretrained(source)
         model = MarianMTModel.from_pretrained(source, dtype=torch.float16 if target == "cuda" else torch.float32)
     except Exception as exc:  # transformers wraps Hub/network failures in several types
-        raise ModelUnavailableError(
-            f"cannot load translation model {name_or_dir!r} ({type(exc).__name__}: {str(exc).splitlines()[0][:300]}). "
-            "Either give this machine access to the Hugging Face Hub, or set TRANSLATOR_MODEL to a local "
-            "model directory, e.g. TRANSLATOR_MODEL=.cache/models/copy-es after `make test-models` "
-            "(an offline test model that copies its input)."
-        ) from exc
+        raise _unavailable(name_or_dir, exc) from exc
     model.to(target).eval()
     logger.info("loaded model %s on %s", name_or_dir, target)
     return LoadedModel(name=name_or_dir, tokenizer=tokenizer, model=model, device=target)
