@@ -22,7 +22,18 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from kafka_local import Broker, free_port, start_broker  # noqa: E402
 
-__all__ = ("ROOT", "Broker", "Worker", "consume", "create_topics", "free_port", "produce", "start_broker", "worker_env")
+__all__ = (
+    "ROOT",
+    "Broker",
+    "Worker",
+    "consume",
+    "create_topics",
+    "faust_command",
+    "free_port",
+    "produce",
+    "start_broker",
+    "worker_env",
+)
 
 FAUST = str(ROOT / ".venv" / "bin" / "faust") if (ROOT / ".venv" / "bin" / "faust").exists() else "faust"
 
