@@ -221,7 +221,9 @@ def copy_accuracy(model: MarianMTModel, tokenizer: MarianTokenizer, sentences: l
     return exact / len(sentences)
 
 
-def init_positional_copy(model: MarianMTModel, *, frequencies: int = 16, align: float = 20.0, gain: float = 10.0) -> None:
+def init_positional_copy(
+    model: MarianMTModel, *, frequencies: int = 16, align: float = 20.0, gain: float = 10.0
+) -> None:
     """Start the copy model from a hand-built copying circuit, so training takes minutes, not hours.
 
     From random weights a 2+2-layer Marian needs thousands of CPU steps before its
@@ -312,7 +314,9 @@ def build_copy_model(out: Path, lines: list[str], *, steps: int) -> float:
         schedule.step()
         optimizer.zero_grad(set_to_none=True)
         if step % 100 == 0 or step == steps - 1:
-            logger.info("copy-es step %d/%d loss %.4f (%.0fs)", step + 1, steps, loss.item(), time.monotonic() - started)
+            logger.info(
+                "copy-es step %d/%d loss %.4f (%.0fs)", step + 1, steps, loss.item(), time.monotonic() - started
+            )
     model.generation_config = GenerationConfig(
         decoder_start_token_id=pad,
         pad_token_id=pad,
@@ -326,7 +330,13 @@ def build_copy_model(out: Path, lines: list[str], *, steps: int) -> float:
     if accuracy < 0.99:
         raise RuntimeError(f"copy-es copies only {accuracy:.1%} of held-out sentences exactly (need 99%)")
     model.save_pretrained(out)
-    logger.info("copy-es: %d steps in %.0fs, held-out exact copy %.1f%% -> %s", steps, time.monotonic() - started, accuracy * 100, out)
+    logger.info(
+        "copy-es: %d steps in %.0fs, held-out exact copy %.1f%% -> %s",
+        steps,
+        time.monotonic() - started,
+        accuracy * 100,
+        out,
+    )
     return accuracy
 
 

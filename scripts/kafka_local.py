@@ -93,7 +93,12 @@ def _properties(*, port: int, controller_port: int, data: Path) -> str:
 
 
 def start_broker(
-    workdir: Path, *, port: int | None = None, controller_port: int | None = None, fresh: bool = True, timeout: float = 90.0
+    workdir: Path,
+    *,
+    port: int | None = None,
+    controller_port: int | None = None,
+    fresh: bool = True,
+    timeout: float = 90.0,
 ) -> Broker:
     """Start a broker on ``workdir``, formatting KRaft storage first if ``fresh`` or new.
 
@@ -132,13 +137,19 @@ def start_broker(
         )
     offset = log.stat().st_size if log.exists() else 0
     out = (workdir / "stdout.log").open("wb")
-    process = subprocess.Popen([*base, "kafka.Kafka", str(config)], stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    process = subprocess.Popen(
+        [*base, "kafka.Kafka", str(config)], stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+    )
     broker = Broker(process=process, port=port, workdir=workdir)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             break
-        if log.exists() and log.stat().st_size > offset and "Kafka Server started" in log.read_text(errors="replace")[offset:]:
+        if (
+            log.exists()
+            and log.stat().st_size > offset
+            and "Kafka Server started" in log.read_text(errors="replace")[offset:]
+        ):
             return broker
         time.sleep(0.3)
     broker.stop()

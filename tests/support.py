@@ -54,6 +54,7 @@ def worker_env(*, bootstrap: str, prefix: str, workdir: Path, model: Path, **ext
             "TRANSLATOR_WEB_PORT": str(free_port()),
             "TRANSLATOR_MODEL": str(model),
             "TRANSLATOR_TORCH_THREADS": "1",
+            "TRANSLATOR_SESSION_TIMEOUT_S": "10",
             **extra,
         }
     )
@@ -71,15 +72,15 @@ class Worker:
     def start(self, *, timeout: float = 120.0) -> Worker:
         """Start and wait for Faust's "Ready" line; fail with the log otherwise."""
         offset = self.log.stat().st_size if self.log.exists() else 0
-        out = self.log.open("ab")
-        self.process = subprocess.Popen(
-            [FAUST, "-A", "translator_app.app", "worker", "-l", "info"],
-            env=self.env,
-            cwd=ROOT,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        with self.log.open("ab") as out:
+            self.process = subprocess.Popen(
+                [FAUST, "-A", "translator_app.app", "worker", "-l", "info"],
+                env=self.env,
+                cwd=ROOT,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             text = self.log.read_text(errors="replace")[offset:]

@@ -14,7 +14,9 @@ import os
 import sys
 import time
 from collections.abc import Sequence
+from typing import Any, cast
 
+import faust
 from faust.types import EventT, StreamT
 
 from .app import app, settings
@@ -129,7 +131,7 @@ async def translate_batch(events: Sequence[EventT]) -> list[Outgoing]:
 
 
 @app.on_worker_init.connect
-def check_model(sender: object, **_: object) -> None:
+def check_model(sender: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
     """Stop ``faust worker`` before it starts if the model cannot be found.
 
     Runs synchronously before the event loop, so the user sees one clear
@@ -157,7 +159,8 @@ async def translate(stream: StreamT[bytes]) -> None:
         logger.critical("%s", exc)
         logging.shutdown()
         os._exit(EXIT_MODEL_UNAVAILABLE)
-    async for events in stream.take_events(settings.max_batch, within=settings.max_wait_s):
+    batches = cast(faust.Stream[bytes], stream).take_events(settings.max_batch, within=settings.max_wait_s)
+    async for events in batches:
         await publish_all(await translate_batch(events))
 
 
@@ -189,11 +192,12 @@ def finalize_record(record: TranslatedArticle, *, now: float) -> FinalTranslatio
 @app.agent(translated_topic, concurrency=1)
 async def finalize(stream: StreamT[TranslatedArticle]) -> None:
     """Publish enriched translations and keep the latest per id in the table."""
-    async for events in stream.take_events(settings.max_batch, within=settings.max_wait_s):
+    batches = cast(faust.Stream[TranslatedArticle], stream).take_events(settings.max_batch, within=settings.max_wait_s)
+    async for events in batches:
         now = time.time()
         outgoing = []
         for event in events:
-            final = finalize_record(event.value, now=now)
-            final_table[final.id] = final
+            final = finalize_record(cast(TranslatedArticle, event.value), now=now)
+            final_table[final.id.encode()] = final
             outgoing.append(Outgoing(final_topic, final.id, final))
         await publish_all(outgoing)

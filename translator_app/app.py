@@ -19,6 +19,7 @@ app = faust.App(
     topic_replication_factor=settings.topic_replication_factor,
     # acks=all: a record counts as published only once every in-sync replica has it.
     producer_acks=-1,
+    broker_session_timeout=settings.session_timeout_s,
     web_bind=settings.web_bind,
     web_port=settings.web_port,
     web_in_thread=False,
@@ -27,7 +28,7 @@ app = faust.App(
 )
 
 # Registering agents, tables and commands needs ``app``; import them last.
-from . import agents, commands  # noqa: E402,F401
+from . import agents, commands, views  # noqa: E402,F401
 
 
 def main() -> None:

@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     topic_replication_factor: int = Field(default=1, ge=1)
     table_store: str = "memory://"
     data_dir: Path = Path(".cache/worker-data")
+    # How long the group waits for a worker that stopped heartbeating (crashed)
+    # before handing its partitions to the others.
+    session_timeout_s: float = Field(default=30.0, ge=6.0, le=300.0)
     web_bind: str = "127.0.0.1"
     web_port: int = Field(default=6066, ge=0, le=65535)
 

@@ -94,7 +94,9 @@ def entry_to_message(entry: Any, *, source: str) -> tuple[str, bytes]:
     return ident, json.dumps(message, ensure_ascii=False).encode("utf-8")
 
 
-async def ingest_feed(url: str, *, state: IngestState, send: Send, parse: Callable[..., Any] = feedparser.parse) -> FeedStats:
+async def ingest_feed(
+    url: str, *, state: IngestState, send: Send, parse: Callable[..., Any] = feedparser.parse
+) -> FeedStats:
     """Fetch one feed (conditionally) and send the entries not sent before.
 
     ``send`` must return only after Kafka acknowledged the message; only then

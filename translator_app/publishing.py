@@ -45,7 +45,9 @@ async def publish_all(messages: Sequence[Outgoing], *, first_delay: float = 0.2,
         statuses = [o if isinstance(o, BaseException) else next(delivered) for o in outcomes]
         failed = [m for m, status in zip(pending, statuses, strict=True) if isinstance(status, BaseException)]
         if failed:
-            logger.warning("%d of %d records not acknowledged by Kafka; retrying in %.1fs", len(failed), len(pending), delay)
+            logger.warning(
+                "%d of %d records not acknowledged by Kafka; retrying in %.1fs", len(failed), len(pending), delay
+            )
             await asyncio.sleep(delay)
             delay = min(delay * 2, max_delay)
         pending = failed

@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
+import faust
+
 from .app import app, settings
 from .records import FinalTranslation
 
 __all__ = ("final_table",)
 
-# Written by the finalize agent inside ``take`` batches, where the "current
-# event" is the batch's last one; ``use_partitioner`` makes the changelog
-# partition follow the key instead. With raw UTF-8 keys that is the same
-# partition the id has on the translated topic, so the table stays co-partitioned.
-final_table = app.Table(
+# Keys are the article id as raw UTF-8 bytes (``key_type=bytes`` makes Faust use
+# the raw codec; for ``str`` it would JSON-encode them with quotes). The agent
+# writes inside ``take`` batches, where the "current event" is the batch's last
+# one, so ``use_partitioner`` makes the changelog partition follow the key: the
+# same partition the id has on the translated topic, keeping them co-partitioned.
+final_table: faust.Table[bytes, FinalTranslation] = app.Table(  # type: ignore[assignment]
     settings.table_final,
-    key_type=str,
+    key_type=bytes,
     value_type=FinalTranslation,
     partitions=settings.topic_partitions,
     use_partitioner=True,
     help="Latest final translation of each article, by id.",
 )
-# Tables take no key_serializer argument and default to JSON ('"id"' with quotes);
-# set it before the changelog topic is first built, so keys hash as raw UTF-8.
-final_table.key_serializer = "raw"

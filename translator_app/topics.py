@@ -14,7 +14,9 @@ input_topic = app.topic(
 )
 # Keys are raw UTF-8 ids on every topic and on the table changelog, so the
 # default partitioner puts an id on the same partition number everywhere.
-translated_topic = app.topic(settings.topic_translated, key_type=str, value_type=TranslatedArticle, key_serializer="raw")
+translated_topic = app.topic(
+    settings.topic_translated, key_type=str, value_type=TranslatedArticle, key_serializer="raw"
+)
 final_topic = app.topic(settings.topic_final, key_type=str, value_type=FinalTranslation, key_serializer="raw")
 errors_topic = app.topic(settings.topic_errors, key_type=str, value_type=DeadLetter, key_serializer="raw")
 

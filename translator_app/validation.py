@@ -116,7 +116,9 @@ def parse_article(raw: bytes | None, *, limits: Limits = Limits()) -> Article:
     fields = {name: _optional_str(data, name) for name in (*_TEXT_FIELDS, *_META_FIELDS)}
     for name in _TEXT_FIELDS:
         if len(fields[name]) > limits.max_field_chars:
-            raise InvalidMessage("oversize", f"{name} has {len(fields[name])} characters, limit {limits.max_field_chars}")
+            raise InvalidMessage(
+                "oversize", f"{name} has {len(fields[name])} characters, limit {limits.max_field_chars}"
+            )
         fields[name] = clean_text(fields[name])
     if not fields["title"] and not fields["summary"]:
         raise InvalidMessage("missing_text", "no title and no summary after cleaning")

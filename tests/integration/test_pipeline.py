@@ -9,6 +9,8 @@ from __future__ import annotations
 import base64
 import json
 import random
+import urllib.error
+import urllib.request
 from collections import Counter
 from typing import Any
 
@@ -29,26 +31,54 @@ def good_articles() -> list[dict[str, Any]]:
     for i in range(46):
         title, first, second = rng.sample(LINES, 3)
         articles.append(
-            {"id": f"art-{i:03d}", "title": title, "summary": f"{first} {second}", "link": f"https://ex.org/{i}", "published": "2024-12-13"}
+            {
+                "id": f"art-{i:03d}",
+                "title": title,
+                "summary": f"{first} {second}",
+                "link": f"https://ex.org/{i}",
+                "published": "2024-12-13",
+            }
         )
-    articles.append({"title": "¿Qué pasó en Doñana? ¡Sequía récord! 🌧️", "summary": "“Nunca visto”, dicen.", "link": "https://ex.org/no-id"})
     articles.append(
-        {"id": "html", "title": "Rescate en el Mediterráneo", "summary": "<p>Los rescatistas buscan a 45 personas <b>desaparecidas</b>.</p><p>La menor fue trasladada a Lampedusa &amp; atendida.</p>"}
+        {
+            "title": "¿Qué pasó en Doñana? ¡Sequía récord! 🌧️",
+            "summary": "“Nunca visto”, dicen.",
+            "link": "https://ex.org/no-id",
+        }
+    )
+    articles.append(
+        {
+            "id": "html",
+            "title": "Rescate en el Mediterráneo",
+            "summary": (
+                "<p>Los rescatistas buscan a 45 personas <b>desaparecidas</b>.</p>"
+                "<p>La menor fue trasladada a Lampedusa &amp; atendida.</p>"
+            ),
+        }
     )
     # Double-encoded upstream: the text itself holds the escape sequence.
-    articles.append({"id": "escaped", "title": "Observatorio astron\\u00f3mico de Canarias", "summary": "Se inaugur\\u00f3 ayer \\ud83d\\udd2d."})
+    articles.append(
+        {
+            "id": "escaped",
+            "title": "Observatorio astron\\u00f3mico de Canarias",
+            "summary": "Se inaugur\\u00f3 ayer \\ud83d\\udd2d.",
+        }
+    )
     articles.append({"id": "summary-only", "title": "", "summary": "Sólo hay resumen, sin título…"})
     return articles
 
 
 EXPECTED_CLEAN = {
-    "html": ("Rescate en el Mediterráneo", "Los rescatistas buscan a 45 personas desaparecidas.\nLa menor fue trasladada a Lampedusa & atendida."),
+    "html": (
+        "Rescate en el Mediterráneo",
+        "Los rescatistas buscan a 45 personas desaparecidas.\nLa menor fue trasladada a Lampedusa & atendida.",
+    ),
     "escaped": ("Observatorio astronómico de Canarias", "Se inauguró ayer 🔭."),
 }
 
 MALFORMED: list[tuple[bytes | None, str]] = [
     (b"{not json", "invalid_json"),
-    (b"\xff\xfe{\"title\": \"x\"}", "invalid_utf8"),
+    (b'\xff\xfe{"title": "x"}', "invalid_utf8"),
     (b'["a", "list"]', "wrong_shape"),
     (None, "wrong_shape"),
     (json.dumps({"title": ["no"], "summary": "s"}).encode(), "wrong_type"),
@@ -77,7 +107,9 @@ def run(pipeline: Pipeline) -> dict[str, Any]:
 
 
 def expected_id(article: dict[str, Any]) -> str:
-    return article.get("id") or article_id(link=article.get("link", ""), title=article["title"], published=article.get("published", ""))
+    return article.get("id") or article_id(
+        link=article.get("link", ""), title=article["title"], published=article.get("published", "")
+    )
 
 
 def test_every_good_article_is_published_once_with_its_own_text(run: dict[str, Any]) -> None:
@@ -132,3 +164,17 @@ def test_articles_keep_their_partition_from_translated_to_final(run: dict[str, A
 def test_the_stream_is_translated_in_batches(run: dict[str, Any]) -> None:
     sizes = [r["timings"]["batch_size"] for r in run[run["p"].final]]
     assert max(sizes) > 1, f"every article went through the model alone: {sizes}"
+
+
+def test_final_table_serves_each_article_by_id(run: dict[str, Any]) -> None:
+    port = run["p"].env["TRANSLATOR_WEB_PORT"]
+    for record in run[run["p"].final][:10]:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/articles/{record['id']}", timeout=10) as response:
+            served = json.load(response)
+        assert {k: served[k] for k in ("id", "title", "summary", "original")} == {
+            k: record[k] for k in ("id", "title", "summary", "original")
+        }
+    with pytest.raises(urllib.error.HTTPError) as missing:
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/articles/no-such-article", timeout=10)
+    assert missing.value.code == 404
+    assert json.load(missing.value)["error"] == "not_found"

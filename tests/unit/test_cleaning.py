@@ -29,8 +29,13 @@ def test_lone_surrogate_escape_is_left_alone() -> None:
 
 
 def test_html_tags_and_entities_are_removed_keeping_paragraphs() -> None:
-    html = "<p>Los rescatistas buscan a 45 personas <b>desaparecidas</b>.</p><p>La menor fue trasladada &amp; atendida.</p>"
-    assert clean_text(html) == "Los rescatistas buscan a 45 personas desaparecidas.\nLa menor fue trasladada & atendida."
+    html = (
+        "<p>Los rescatistas buscan a 45 personas <b>desaparecidas</b>.</p>"
+        "<p>La menor fue trasladada &amp; atendida.</p>"
+    )
+    assert (
+        clean_text(html) == "Los rescatistas buscan a 45 personas desaparecidas.\nLa menor fue trasladada & atendida."
+    )
 
 
 def test_script_and_style_content_is_dropped() -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import feedparser
+import pytest
 
 from translator_app.ingest import IngestState, entry_to_message, ingest_feed
 from translator_app.validation import parse_article
@@ -37,10 +38,8 @@ async def test_a_failed_send_is_not_marked_as_sent(tmp_path: Path) -> None:
     async def broken(ident: str, payload: bytes) -> None:
         raise ConnectionError("broker down")
 
-    try:
+    with pytest.raises(ConnectionError):
         await ingest_feed(str(FEED), state=state, send=broken)
-    except ConnectionError:
-        pass
     sent: list[str] = []
 
     async def send(ident: str, payload: bytes) -> None:

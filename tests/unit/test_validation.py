@@ -16,7 +16,15 @@ def raw(obj: object) -> bytes:
 
 def test_valid_article_is_cleaned_and_keeps_its_id() -> None:
     article = parse_article(
-        raw({"id": "a1", "title": "Hola &amp; adiós", "summary": "<p>Texto</p>", "link": "https://x/1", "published": "hoy"})
+        raw(
+            {
+                "id": "a1",
+                "title": "Hola &amp; adiós",
+                "summary": "<p>Texto</p>",
+                "link": "https://x/1",
+                "published": "hoy",
+            }
+        )
     )
     assert (article.id, article.title, article.summary, article.link) == ("a1", "Hola & adiós", "Texto", "https://x/1")
 
@@ -79,7 +87,14 @@ def test_unknown_reason_is_a_programming_error() -> None:
 
 def test_dead_letter_keeps_utf8_payload_as_text() -> None:
     record = dead_letter(
-        reason="invalid_json", detail="d", raw="{ñ".encode(), topic="t", partition=2, offset=7, key=b"k", max_payload_bytes=1024
+        reason="invalid_json",
+        detail="d",
+        raw="{ñ".encode(),
+        topic="t",
+        partition=2,
+        offset=7,
+        key=b"k",
+        max_payload_bytes=1024,
     )
     assert (record.payload, record.payload_encoding, record.payload_truncated) == ("{ñ", "utf-8", False)
     assert (record.topic, record.partition, record.offset, record.key) == ("t", 2, 7, "k")
@@ -104,7 +119,9 @@ def test_dead_letter_cuts_huge_payloads_and_says_so() -> None:
 
 
 def test_dead_letter_json_has_the_documented_fields() -> None:
-    record = dead_letter(reason="invalid_json", detail="d", raw=b"x", topic="t", partition=0, offset=1, key=None, max_payload_bytes=64)
+    record = dead_letter(
+        reason="invalid_json", detail="d", raw=b"x", topic="t", partition=0, offset=1, key=None, max_payload_bytes=64
+    )
     body = json.loads(record.dumps())
     assert {"reason", "payload", "topic", "partition", "offset"} <= body.keys()
     assert "__faust" not in body

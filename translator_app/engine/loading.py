@@ -89,6 +89,7 @@ def load_marian(name_or_dir: str, *, device: str = "auto") -> LoadedModel:
         model = MarianMTModel.from_pretrained(source, dtype=torch.float16 if target == "cuda" else torch.float32)
     except Exception as exc:  # transformers wraps Hub/network failures in several types
         raise _unavailable(name_or_dir, exc) from exc
-    model.to(target).eval()
+    model.to(target)  # type: ignore[arg-type]  # transformers types .to as a decorator wrapper
+    model.eval()
     logger.info("loaded model %s on %s", name_or_dir, target)
     return LoadedModel(name=name_or_dir, tokenizer=tokenizer, model=model, device=target)

@@ -90,7 +90,10 @@ class ModelRunner:
         return await asyncio.get_running_loop().run_in_executor(
             self._executor,
             lambda: translate_articles(
-                articles, translate=backend.translate, count_tokens=backend.count_tokens, limit=backend.max_source_tokens
+                articles,
+                translate=backend.translate,
+                count_tokens=backend.count_tokens,
+                limit=backend.max_source_tokens,
             ),
         )
 

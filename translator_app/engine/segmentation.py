@@ -14,10 +14,63 @@ from dataclasses import dataclass
 __all__ = ("Segment", "join_segments", "split_sentences", "split_text")
 
 # Words that end in a full stop without ending a sentence (lower-cased, no dot).
+# Single letters (initials) are handled separately; "mar" (sea) is left out on purpose.
 _ABBREVIATIONS = frozenset(
-    """sr sra srta sres dr dra d dña lic ing prof gral cap avda av c etc núm num nº pág pag art
-    aprox ej p vol cap tel ud uds vd vds dept depto admón adm ee uu cía s.a sa ltda
-    jan feb mar abr may jun jul ago sep sept oct nov dic a.c d.c a.m p.m""".split()
+    (
+        "sr",
+        "sra",
+        "srta",
+        "sres",
+        "dr",
+        "dra",
+        "dña",
+        "lic",
+        "ing",
+        "prof",
+        "gral",
+        "cap",
+        "avda",
+        "av",
+        "etc",
+        "núm",
+        "num",
+        "nº",
+        "pág",
+        "pag",
+        "art",
+        "aprox",
+        "ej",
+        "vol",
+        "tel",
+        "ud",
+        "uds",
+        "vd",
+        "vds",
+        "dept",
+        "depto",
+        "admón",
+        "adm",
+        "ee",
+        "uu",
+        "cía",
+        "s.a",
+        "sa",
+        "ltda",
+        "feb",
+        "abr",
+        "jun",
+        "jul",
+        "ago",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dic",
+        "a.c",
+        "d.c",
+        "a.m",
+        "p.m",
+    )
 )
 # A sentence end: terminal punctuation, optional closing quotes/brackets, then
 # whitespace, then something that can open a sentence.

@@ -37,7 +37,10 @@ def test_each_article_gets_its_own_translation() -> None:
 def test_identical_segments_are_translated_once() -> None:
     model = Recorder()
     result = translate_articles(
-        [ArticleText("Hola.", "Hola. Adiós."), ArticleText("Adiós.", "")], translate=model, count_tokens=count_words, limit=50
+        [ArticleText("Hola.", "Hola. Adiós."), ArticleText("Adiós.", "")],
+        translate=model,
+        count_tokens=count_words,
+        limit=50,
     )
     assert sorted(model.calls[0]) == ["Adiós.", "Hola."]
     assert result.segments == 2

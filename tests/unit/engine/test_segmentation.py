@@ -15,7 +15,10 @@ def texts(text: str) -> list[str]:
     ("text", "expected"),
     [
         ("Hola. ¡Qué día! ¿Vienes?", ["Hola.", "¡Qué día!", "¿Vienes?"]),
-        ("El Sr. García y la Sra. Ruiz llegaron. Luego hablaron.", ["El Sr. García y la Sra. Ruiz llegaron.", "Luego hablaron."]),
+        (
+            "El Sr. García y la Sra. Ruiz llegaron. Luego hablaron.",
+            ["El Sr. García y la Sra. Ruiz llegaron.", "Luego hablaron."],
+        ),
         ("Viajó a EE. UU. en enero. Volvió en marzo.", ["Viajó a EE. UU. en enero.", "Volvió en marzo."]),
         ("Frutas, verduras, etc. Todo subió.", ["Frutas, verduras, etc. Todo subió."]),
         ("El PIB creció un 3,5 % y 3.5 puntos. Bien.", ["El PIB creció un 3,5 % y 3.5 puntos.", "Bien."]),
