@@ -10,7 +10,6 @@ every output record, so no offset is committed past unpublished work.
 from __future__ import annotations
 
 import logging
-import os
 import sys
 import time
 from collections.abc import Sequence
@@ -20,7 +19,7 @@ import faust
 from faust.types import EventT, StreamT
 
 from .app import app, settings
-from .engine import ArticleText, BatchResult, ModelRunner, ModelUnavailableError, check_model_available
+from .engine import ArticleText, BatchResult, ModelRunner, ModelUnavailableError
 from .publishing import Outgoing, publish_all
 from .records import Article, FinalTranslation, Original, Timings, TranslatedArticle
 from .tables import final_table
@@ -131,14 +130,18 @@ async def translate_batch(events: Sequence[EventT]) -> list[Outgoing]:
 
 
 @app.on_worker_init.connect
-def check_model(sender: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
-    """Stop ``faust worker`` before it starts if the model cannot be found.
+def load_model(sender: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
+    """Load the model when ``faust worker`` starts, before it connects to Kafka.
 
-    Runs synchronously before the event loop, so the user sees one clear
-    message and exit status 3 instead of a crashed agent and a traceback.
+    Runs synchronously before the event loop, so (1) a missing model stops the
+    worker with one clear message and exit status 3, not a crashed agent and a
+    traceback, and (2) the translate agent never has to wait for the model
+    while events are already arriving: Faust loses track of events delivered
+    before the agent reaches ``take_events`` (they are never acknowledged, so
+    the committed offset stops there).
     """
     try:
-        check_model_available(settings.model)
+        runner.load()
     except ModelUnavailableError as exc:
         sys.stderr.write(f"translator_app: {exc}\n")
         raise SystemExit(EXIT_MODEL_UNAVAILABLE) from None
@@ -147,20 +150,18 @@ def check_model(sender: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
 @app.agent(input_topic, concurrency=1)
 async def translate(stream: StreamT[bytes]) -> None:
     """Translate input articles in batches of up to ``max_batch`` within ``max_wait_s``."""
-    for topic in output_topics:
-        await topic.maybe_declare()
-    # Load before taking the first batch, so a missing model stops the worker
-    # before any offset could be acknowledged.
-    try:
-        await runner.start()
-    except ModelUnavailableError as exc:
-        # The preflight passed but the weights did not load: nothing can be
-        # translated, and no offset has been taken yet, so stop the process.
-        logger.critical("%s", exc)
-        logging.shutdown()
-        os._exit(EXIT_MODEL_UNAVAILABLE)
+    if not runner.ready:  # the worker loads it at start; other hosts must too
+        raise RuntimeError("the model must be loaded before the translate agent starts")
     batches = cast(faust.Stream[bytes], stream).take_events(settings.max_batch, within=settings.max_wait_s)
+    declared = False
     async for events in batches:
+        # Nothing may be awaited before the first take: events that arrive while
+        # the agent is not yet iterating are never acknowledged, and the group's
+        # committed offset stalls there (found by the SIGKILL restart test).
+        if not declared:
+            for topic in output_topics:
+                await topic.maybe_declare()
+            declared = True
         await publish_all(await translate_batch(events))
 
 

@@ -17,7 +17,7 @@ __all__ = ("ArticleView",)
 class ArticleView(View):
     """``GET /articles/{id}``: the final translation of one article, or 404."""
 
-    @app.table_route(table=final_table, match_info="article_id")
+    @app.table_route(table=final_table, match_info="article_id")  # type: ignore[arg-type]
     async def get(self, request: Request, article_id: str) -> Response:
         """Answer from the worker that owns the id's partition; Faust forwards the rest."""
         record: FinalTranslation | None = final_table.get(article_id.encode("utf-8"))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .articles import ArticleText, BatchResult, translate_articles
-from .loading import LoadedModel, ModelUnavailableError, check_model_available, load_marian
+from .loading import LoadedModel, ModelUnavailableError, load_marian
 from .runner import ModelRunner
 from .segmentation import Segment, join_segments, split_text
 
@@ -14,7 +14,6 @@ __all__ = (
     "ModelRunner",
     "ModelUnavailableError",
     "Segment",
-    "check_model_available",
     "join_segments",
     "load_marian",
     "split_text",

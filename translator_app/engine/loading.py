@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ("LoadedModel", "ModelUnavailableError", "check_model_available", "load_marian", "resolve_device")
+__all__ = ("LoadedModel", "ModelUnavailableError", "load_marian", "resolve_device")
 
 logger = logging.getLogger(__name__)
 
@@ -50,22 +50,6 @@ def _unavailable(name_or_dir: str, exc: Exception) -> ModelUnavailableError:
 def _source(name_or_dir: str) -> str:
     local = Path(name_or_dir).expanduser()
     return str(local) if local.is_dir() else name_or_dir
-
-
-def check_model_available(name_or_dir: str) -> None:
-    """Fail fast, before a worker starts, if the model's config cannot be found.
-
-    Reads only ``config.json`` (local, cached, or from the Hub), not the weights.
-
-    Raises:
-        ModelUnavailableError: naming both ways out (Hub access or a local directory).
-    """
-    from transformers import AutoConfig
-
-    try:
-        AutoConfig.from_pretrained(_source(name_or_dir))
-    except Exception as exc:  # transformers wraps Hub/network failures in several types
-        raise _unavailable(name_or_dir, exc) from exc
 
 
 def load_marian(name_or_dir: str, *, device: str = "auto") -> LoadedModel:

@@ -67,6 +67,16 @@ class ModelRunner:
             loaded, num_beams=self.num_beams, max_new_tokens=self.max_new_tokens, max_batch=self.max_batch
         )
 
+    def load(self) -> TransformersBackend:
+        """Load the model now, blocking; for use before the event loop runs.
+
+        Raises:
+            ModelUnavailableError: when the model cannot be loaded.
+        """
+        if self._backend is None:
+            self._backend = self._load()
+        return self._backend
+
     async def start(self) -> TransformersBackend:
         """Load the model in the inference thread (once; concurrent callers share it).
 
