@@ -69,8 +69,24 @@ class Worker:
     log: Path
     process: subprocess.Popen[bytes] | None = field(default=None)
 
-    def start(self, *, timeout: float = 120.0) -> Worker:
-        """Start and wait for Faust's "Ready" line; fail with the log otherwise."""
+    def start(self, *, timeout: float = 120.0, attempts: int = 3) -> Worker:
+        """Start and wait for Faust's "Ready" line; fail with the log otherwise.
+
+        A web port picked by :func:`free_port` can be taken by an outgoing
+        connection's ephemeral port before the worker binds it; then the start
+        is retried on a new port.
+        """
+        for _ in range(attempts):
+            text = self._start_once(timeout=timeout)
+            if text is None:
+                return self
+            if "address already in use" not in text.lower():
+                break
+            self.env["TRANSLATOR_WEB_PORT"] = str(free_port())
+        raise RuntimeError(f"worker did not become ready:\n{self.log.read_text(errors='replace')[-4000:]}")
+
+    def _start_once(self, *, timeout: float) -> str | None:
+        """Start the process; return None when ready, else the log written by this attempt."""
         offset = self.log.stat().st_size if self.log.exists() else 0
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
@@ -85,12 +101,12 @@ class Worker:
         while time.monotonic() < deadline:
             text = self.log.read_text(errors="replace")[offset:]
             if "[^Worker]: Ready" in text:
-                return self
+                return None
             if self.process.poll() is not None:
                 break
             time.sleep(0.3)
         self.stop()
-        raise RuntimeError(f"worker did not become ready:\n{self.log.read_text(errors='replace')[-4000:]}")
+        return self.log.read_text(errors="replace")[offset:]
 
     def stop(self, *, sig: int = signal.SIGTERM, timeout: float = 60.0) -> int | None:
         """Signal the worker and wait for it to exit; return its status."""

@@ -167,26 +167,9 @@ async def translate(stream: StreamT[bytes]) -> None:
 
 def finalize_record(record: TranslatedArticle, *, now: float) -> FinalTranslation:
     """Enrich a model output into the record served on ``final_translations``."""
+    end_to_end_ms = max(0.0, (now - record.ingested_at) * 1000)
     return FinalTranslation(
-        id=record.id,
-        title=record.title,
-        summary=record.summary,
-        original=record.original,
-        link=record.link,
-        published=record.published,
-        source=record.source,
-        source_lang=record.source_lang,
-        target_lang=record.target_lang,
-        model=record.model,
-        ingested_at=record.ingested_at,
-        translated_at=record.translated_at,
-        published_at=now,
-        timings=Timings(
-            queued_ms=record.timings.queued_ms,
-            model_ms=record.timings.model_ms,
-            batch_size=record.timings.batch_size,
-            end_to_end_ms=max(0.0, (now - record.ingested_at) * 1000),
-        ),
+        **{**record.asdict(), "timings": record.timings.derive(end_to_end_ms=end_to_end_ms)}, published_at=now
     )
 
 

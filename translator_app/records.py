@@ -70,23 +70,10 @@ class TranslatedArticle(_JsonRecord):
     timings: Timings
 
 
-class FinalTranslation(_JsonRecord):
+class FinalTranslation(TranslatedArticle):
     """An enriched translation, ready to serve (``final_translations``)."""
 
-    id: str
-    title: str
-    summary: str
-    original: Original
-    link: str
-    published: str
-    source: str
-    source_lang: str
-    target_lang: str
-    model: str
-    ingested_at: float
-    translated_at: float
     published_at: float
-    timings: Timings
 
 
 class DeadLetter(_JsonRecord):

@@ -46,8 +46,13 @@ def test_ingest_sends_the_sample_feed_once_and_it_is_translated(ingest_pipeline:
         assert finals[ident]["source"] == "Noticias de ejemplo (portada)"
 
 
-def test_worker_without_a_reachable_model_stops_with_a_clear_message(tmp_path: Path) -> None:
+@pytest.mark.parametrize("where", ["hub", "missing-dir"])
+def test_worker_without_a_reachable_model_stops_with_a_clear_message(tmp_path: Path, where: str) -> None:
     env = worker_env(bootstrap="127.0.0.1:1", prefix="nomodel", workdir=tmp_path, model=tmp_path / "no-such-model")
+    if where == "hub":
+        # The default Hub model with the Hub unreachable (offline mode makes that certain).
+        del env["TRANSLATOR_MODEL"]
+        env["HF_HUB_OFFLINE"] = "1"
     result = faust_command(env, "worker", "-l", "info", timeout=120)
     assert result.returncode == 3
     assert "Traceback" not in result.stderr
