@@ -10,10 +10,11 @@ every output record, so no offset is committed past unpublished work.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import time
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import cast
 
 import faust
 from faust.types import EventT, StreamT
@@ -26,7 +27,15 @@ from .tables import final_table
 from .topics import errors_topic, final_topic, input_topic, output_topics, translated_topic
 from .validation import InvalidMessage, Limits, dead_letter, parse_article
 
-__all__ = ("EXIT_MODEL_UNAVAILABLE", "finalize", "finalize_record", "runner", "translate", "translate_batch")
+__all__ = (
+    "EXIT_MODEL_UNAVAILABLE",
+    "finalize",
+    "finalize_record",
+    "prepare_worker",
+    "runner",
+    "translate",
+    "translate_batch",
+)
 
 logger = logging.getLogger(__name__)
 
@@ -129,22 +138,21 @@ async def translate_batch(events: Sequence[EventT]) -> list[Outgoing]:
     return outgoing
 
 
-@app.on_worker_init.connect
-def load_model(sender: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
-    """Load the model when ``faust worker`` starts, before it connects to Kafka.
+def prepare_worker() -> None:
+    """Load the model as a worker starts, before it connects to Kafka.
 
-    Runs synchronously before the event loop, so (1) a missing model stops the
+    Blocking on purpose: nothing else runs yet. A missing model then stops the
     worker with one clear message and exit status 3, not a crashed agent and a
-    traceback, and (2) the translate agent never has to wait for the model
-    while events are already arriving: Faust loses track of events delivered
-    before the agent reaches ``take_events`` (they are never acknowledged, so
-    the committed offset stops there).
+    traceback, and the translate agent never waits for the model.
     """
     try:
         runner.load()
     except ModelUnavailableError as exc:
         sys.stderr.write(f"translator_app: {exc}\n")
-        raise SystemExit(EXIT_MODEL_UNAVAILABLE) from None
+        sys.stderr.flush()
+        # Raising here would be wrapped in a crash report; no connection exists
+        # yet and nothing was consumed, so leaving at once loses nothing.
+        os._exit(EXIT_MODEL_UNAVAILABLE)
 
 
 @app.agent(input_topic, concurrency=1)
@@ -155,9 +163,6 @@ async def translate(stream: StreamT[bytes]) -> None:
     batches = cast(faust.Stream[bytes], stream).take_events(settings.max_batch, within=settings.max_wait_s)
     declared = False
     async for events in batches:
-        # Nothing may be awaited before the first take: events that arrive while
-        # the agent is not yet iterating are never acknowledged, and the group's
-        # committed offset stalls there (found by the SIGKILL restart test).
         if not declared:
             for topic in output_topics:
                 await topic.maybe_declare()

@@ -6,11 +6,27 @@ import faust
 
 from .config import get_settings
 
-__all__ = ("app", "main")
+__all__ = ("TranslatorApp", "app", "main")
 
 settings = get_settings()
 
-app = faust.App(
+
+class TranslatorApp(faust.App):
+    """The Faust app, plus one step when a worker process starts."""
+
+    async def on_first_start(self) -> None:
+        """Prepare the worker once per process, before the producer and consumer start.
+
+        Only ``faust worker`` starts the app service, so ``ingest``, ``tail`` and
+        ``create-topics`` never load the model.
+        """
+        await super().on_first_start()
+        from .agents import prepare_worker
+
+        prepare_worker()
+
+
+app = TranslatorApp(
     settings.app_id,
     broker=settings.broker,
     store=settings.table_store,
