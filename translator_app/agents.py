@@ -75,8 +75,6 @@ async def _translate_isolating_failures(
     try:
         result: BatchResult = await runner.translate_articles(articles)
         return [(text, result.model_seconds) for text in result.articles]
-    except ModelUnavailableError:
-        raise
     except Exception:
         logger.exception("batch of %d failed; translating its articles one at a time", len(articles))
     outcomes: list[tuple[ArticleText, float] | Exception] = []

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import faust
 
 __all__ = (
@@ -96,7 +94,3 @@ class DeadLetter(_JsonRecord):
     offset: int
     key: str | None
     failed_at: float
-
-    def as_log_extra(self) -> dict[str, Any]:
-        """Return the fields that are safe to log (never the payload)."""
-        return {"reason": self.reason, "topic": self.topic, "partition": self.partition, "offset": self.offset}
