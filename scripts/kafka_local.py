@@ -68,6 +68,18 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _cluster_id() -> str:
+    """A random KRaft cluster id, as Kafka's ``Uuid.randomUuid`` makes them.
+
+    Like Kafka, never start with "-": the storage tool would read the id as an
+    option and fail (about 1 start in 64 did before this).
+    """
+    while True:
+        candidate = urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not candidate.startswith("-"):
+            return candidate
+
+
 def _properties(*, port: int, controller_port: int, data: Path) -> str:
     return "\n".join(
         [
@@ -128,7 +140,7 @@ def start_broker(
         "-cp",
         f"{LIB}/*",
     ]
-    cluster_id = urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+    cluster_id = _cluster_id()
     if not (workdir / "data" / "meta.properties").exists():
         subprocess.run(
             [*base, "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(config)],

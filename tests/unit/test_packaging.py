@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import configparser
 import re
+import sys
 from pathlib import Path
 
 from translator_app.config import Settings
@@ -28,3 +29,11 @@ def test_dockerfile_runs_the_worker_on_the_configured_port() -> None:
     env_names = set(re.findall(r"\bTRANSLATOR_([A-Z_]+)=", dockerfile))
     assert env_names, "the image sets no TRANSLATOR_ variables"
     assert {name.lower() for name in env_names} <= Settings.model_fields.keys()
+
+
+def test_kafka_cluster_ids_never_look_like_an_option() -> None:
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from kafka_local import _cluster_id
+
+    ids = [_cluster_id() for _ in range(5000)]
+    assert all(len(i) == 22 and not i.startswith("-") for i in ids)
