@@ -158,13 +158,10 @@ async def translate(stream: StreamT[bytes]) -> None:
     """Translate input articles in batches of up to ``max_batch`` within ``max_wait_s``."""
     if not runner.ready:  # the worker loads it at start; other hosts must too
         raise RuntimeError("the model must be loaded before the translate agent starts")
+    for topic in output_topics:
+        await topic.maybe_declare()
     batches = cast(faust.Stream[bytes], stream).take_events(settings.max_batch, within=settings.max_wait_s)
-    declared = False
     async for events in batches:
-        if not declared:
-            for topic in output_topics:
-                await topic.maybe_declare()
-            declared = True
         await publish_all(await translate_batch(events))
 
 
