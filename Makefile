@@ -14,10 +14,13 @@ KAFKA_PORT ?= 9092
 DEMO_WEB_PORT ?= 6066
 export TRANSLATOR_BROKER ?= kafka://127.0.0.1:$(KAFKA_PORT)
 
-.PHONY: help install kafka-jars kafka-up kafka-down test-models demo test test-unit test-integration lint format typecheck check clean
+.PHONY: help system-deps install kafka-jars kafka-up kafka-down test-models demo test test-unit test-integration bench bench-engine lint format typecheck check clean
 
 help: ## Show this help
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}'
+
+system-deps: ## Install missing Debian packages: Java, Maven, Chromium + chromedriver (needs root)
+	bash scripts/system_deps.sh
 
 $(VENV)/.installed: setup.cfg pyproject.toml
 	test -x $(PYTHON) || $(PY) -m venv $(VENV)
@@ -45,22 +48,28 @@ test-models: install ## Build the random-weight opus-mt clone and the copy model
 demo: install kafka-up ## Translate the sample feed end to end and print the results
 	$(PYTHON) scripts/demo.py --web-port $(DEMO_WEB_PORT)
 
-test: install kafka-jars test-models ## Run the whole suite, including real-Kafka end-to-end tests
+test: system-deps install kafka-jars test-models ## Run the whole suite, including real-Kafka end-to-end tests
 	$(BIN)/pytest
 
 test-unit: install ## Run the unit tests only
 	$(BIN)/pytest tests/unit
 
-test-integration: install kafka-jars test-models ## Run the real-Kafka end-to-end tests only
+test-integration: system-deps install kafka-jars test-models ## Run the real-Kafka end-to-end tests only
 	$(BIN)/pytest tests/integration
 
+bench: install kafka-jars test-models ## Engine, pipeline, prototype baseline, latency, cache in one run -> bench/results/bench.json
+	$(PYTHON) bench/pipeline_bench.py
+
+bench-engine: install test-models ## Engine speed per backend/batch/beams + batcher overhead -> bench/results/engine.json
+	$(PYTHON) bench/engine_bench.py
+
 lint: install ## ruff lint and format check
-	$(BIN)/ruff check translator_app tests scripts
-	$(BIN)/ruff format --check translator_app tests scripts
+	$(BIN)/ruff check translator_app tests scripts bench
+	$(BIN)/ruff format --check translator_app tests scripts bench
 
 format: install ## Apply ruff's formatting and safe fixes
-	$(BIN)/ruff check --fix translator_app tests scripts
-	$(BIN)/ruff format translator_app tests scripts
+	$(BIN)/ruff check --fix translator_app tests scripts bench
+	$(BIN)/ruff format translator_app tests scripts bench
 
 typecheck: install ## mypy over the package
 	$(BIN)/mypy translator_app

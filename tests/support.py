@@ -53,7 +53,7 @@ def worker_env(*, bootstrap: str, prefix: str, workdir: Path, model: Path, **ext
             "TRANSLATOR_INGEST_STATE": str(workdir / "ingest.sqlite3"),
             "TRANSLATOR_WEB_PORT": str(free_port()),
             "TRANSLATOR_MODEL": str(model),
-            "TRANSLATOR_TORCH_THREADS": "1",
+            "TRANSLATOR_INFERENCE_THREADS": "1",
             "TRANSLATOR_SESSION_TIMEOUT_S": "10",
             **extra,
         }

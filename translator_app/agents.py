@@ -9,6 +9,7 @@ every output record, so no offset is committed past unpublished work.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import sys
@@ -20,19 +21,21 @@ import faust
 from faust.types import EventT, StreamT
 
 from .app import app, settings
-from .engine import ArticleText, BatchResult, ModelRunner, ModelUnavailableError
+from .engine import ArticleText, ArticleTranslation, ModelUnavailableError, UnsupportedLanguageError
+from .metrics import ARTICLES, END_TO_END_LATENCY, install_faust_sensor
 from .publishing import Outgoing, publish_all
 from .records import Article, FinalTranslation, Original, Timings, TranslatedArticle
-from .tables import final_table
+from .tables import final_table, recent_table
 from .topics import errors_topic, final_topic, input_topic, output_topics, translated_topic
+from .translation import engine
 from .validation import InvalidMessage, Limits, dead_letter, parse_article
 
 __all__ = (
     "EXIT_MODEL_UNAVAILABLE",
+    "engine",
     "finalize",
     "finalize_record",
     "prepare_worker",
-    "runner",
     "translate",
     "translate_batch",
 )
@@ -41,14 +44,7 @@ logger = logging.getLogger(__name__)
 
 EXIT_MODEL_UNAVAILABLE = 3
 
-runner = ModelRunner(
-    model=settings.model,
-    device=settings.device,
-    num_beams=settings.num_beams,
-    max_new_tokens=settings.max_new_tokens,
-    max_batch=settings.max_batch,
-    torch_threads=settings.torch_threads,
-)
+install_faust_sensor(app)
 _limits = Limits(max_message_bytes=settings.max_message_bytes, max_field_chars=settings.max_field_chars)
 
 
@@ -68,71 +64,98 @@ def _dead(event: EventT, reason: str, detail: str) -> Outgoing:
     return Outgoing(errors_topic, record.key, record)
 
 
-async def _translate_isolating_failures(
-    articles: Sequence[ArticleText],
-) -> list[tuple[ArticleText, float] | Exception]:
-    """Translate a batch; if the batch fails, retry one by one to find the bad article."""
+def _translated(
+    event: EventT,
+    article: Article,
+    language: str,
+    confidence: float,
+    done: ArticleTranslation,
+    *,
+    started: float,
+    batch_size: int,
+) -> Outgoing:
+    ingested_at = event.message.timestamp or started
+    record = TranslatedArticle(
+        id=article.id,
+        title=done.article.title,
+        summary=done.article.summary,
+        original=Original(title=article.title, summary=article.summary),
+        link=article.link,
+        published=article.published,
+        source=article.source,
+        source_lang=language,
+        target_lang=settings.target_lang,
+        model=engine.config.models[language],
+        ingested_at=ingested_at,
+        translated_at=time.time(),
+        timings=Timings(
+            queued_ms=max(0.0, (started - ingested_at) * 1000),
+            model_ms=done.model_seconds * 1000,
+            batch_size=batch_size,
+            segments=done.segments,
+            cached_segments=done.cached_segments,
+        ),
+        language_confidence=confidence,
+    )
+    return Outgoing(translated_topic, article.id, record)
+
+
+async def _translate_language(
+    language: str, group: list[tuple[EventT, Article, float]], *, started: float, batch_size: int
+) -> list[Outgoing]:
+    """Translate every article of one language; each gets a record or a dead letter."""
+    texts = [ArticleText(title=a.title, summary=a.summary) for _, a, _ in group]
     try:
-        result: BatchResult = await runner.translate_articles(articles)
-        return [(text, result.model_seconds) for text in result.articles]
-    except Exception:
-        logger.exception("batch of %d failed; translating its articles one at a time", len(articles))
-    outcomes: list[tuple[ArticleText, float] | Exception] = []
-    for article in articles:
-        try:
-            single = await runner.translate_articles([article])
-            outcomes.append((single.articles[0], single.model_seconds))
-        except Exception as exc:
-            outcomes.append(exc)
-    return outcomes
+        outcomes = await engine.translate_articles(texts, language=language)
+    except ModelUnavailableError as exc:
+        return [_dead(event, "model_unavailable", str(exc)) for event, _, _ in group]
+    outgoing: list[Outgoing] = []
+    for (event, article, confidence), outcome in zip(group, outcomes, strict=True):
+        if isinstance(outcome, BaseException):
+            outgoing.append(_dead(event, "translation_failed", f"{type(outcome).__name__}: {outcome}"))
+        else:
+            outgoing.append(
+                _translated(event, article, language, confidence, outcome, started=started, batch_size=batch_size)
+            )
+    return outgoing
 
 
 async def translate_batch(events: Sequence[EventT]) -> list[Outgoing]:
-    """Validate, translate and build the output records for one batch of input events.
+    """Validate, route by language, translate and build the output records for one batch.
 
     Every event yields exactly one record: a translation keyed by its article
     id, or a dead letter. Translations are matched to articles by position in
-    the lists built here, never by arrival order of results.
+    the per-language lists built here, never by arrival order of results.
     """
     started = time.time()
     outgoing: list[Outgoing] = []
-    valid: list[tuple[EventT, Article]] = []
+    by_language: dict[str, list[tuple[EventT, Article, float]]] = {}
     for event in events:
         try:
-            valid.append((event, parse_article(event.message.value, limits=_limits)))
+            article = parse_article(event.message.value, limits=_limits)
+            detection = engine.choose_language(f"{article.title}\n{article.summary}", declared=article.language)
         except InvalidMessage as exc:
             outgoing.append(_dead(event, exc.reason, exc.detail))
-    if not valid:
-        return outgoing
-    texts = [ArticleText(title=a.title, summary=a.summary) for _, a in valid]
-    outcomes = await _translate_isolating_failures(texts)
-    translated_at = time.time()
-    for (event, article), outcome in zip(valid, outcomes, strict=True):
-        if isinstance(outcome, Exception):
-            outgoing.append(_dead(event, "translation_failed", f"{type(outcome).__name__}: {outcome}"))
             continue
-        english, model_seconds = outcome
-        ingested_at = event.message.timestamp or started
-        record = TranslatedArticle(
-            id=article.id,
-            title=english.title,
-            summary=english.summary,
-            original=Original(title=article.title, summary=article.summary),
-            link=article.link,
-            published=article.published,
-            source=article.source,
-            source_lang=settings.source_lang,
-            target_lang=settings.target_lang,
-            model=settings.model,
-            ingested_at=ingested_at,
-            translated_at=translated_at,
-            timings=Timings(
-                queued_ms=max(0.0, (started - ingested_at) * 1000),
-                model_ms=model_seconds * 1000,
-                batch_size=len(valid),
-            ),
+        except UnsupportedLanguageError as exc:
+            outgoing.append(_dead(event, "unsupported_language", str(exc)))
+            continue
+        by_language.setdefault(detection.language, []).append((event, article, detection.confidence))
+    batch_size = sum(len(group) for group in by_language.values())
+    # Concurrently, so one language's first-use model load does not hold the others' submissions back.
+    per_language = await asyncio.gather(
+        *(
+            _translate_language(lang, group, started=started, batch_size=batch_size)
+            for lang, group in by_language.items()
         )
-        outgoing.append(Outgoing(translated_topic, article.id, record))
+    )
+    for records in per_language:
+        outgoing.extend(records)
+    for record in outgoing:
+        if isinstance(record.value, TranslatedArticle):
+            ARTICLES.labels("translated", "").inc()
+        else:
+            ARTICLES.labels("dead_lettered", record.value.reason).inc()
     return outgoing
 
 
@@ -144,7 +167,7 @@ def prepare_worker() -> None:
     traceback, and the translate agent never waits for the model.
     """
     try:
-        runner.load()
+        engine.load()
     except ModelUnavailableError as exc:
         sys.stderr.write(f"translator_app: {exc}\n")
         sys.stderr.flush()
@@ -156,7 +179,7 @@ def prepare_worker() -> None:
 @app.agent(input_topic, concurrency=1)
 async def translate(stream: StreamT[bytes]) -> None:
     """Translate input articles in batches of up to ``max_batch`` within ``max_wait_s``."""
-    if not runner.ready:  # the worker loads it at start; other hosts must too
+    if not engine.ready:  # the worker loads it at start; other hosts must too
         raise RuntimeError("the model must be loaded before the translate agent starts")
     for topic in output_topics:
         await topic.maybe_declare()
@@ -183,5 +206,8 @@ async def finalize(stream: StreamT[TranslatedArticle]) -> None:
         for event in events:
             final = finalize_record(cast(TranslatedArticle, event.value), now=now)
             final_table[final.id.encode()] = final
+            END_TO_END_LATENCY.observe((final.timings.end_to_end_ms or 0.0) / 1000)
+            message = event.message
+            recent_table[b"%d:%d" % (message.partition, message.offset % settings.recent_per_partition)] = final
             outgoing.append(Outgoing(final_topic, final.id, final))
         await publish_all(outgoing)

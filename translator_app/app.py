@@ -39,6 +39,10 @@ app = TranslatorApp(
     web_bind=settings.web_bind,
     web_port=settings.web_port,
     web_in_thread=False,
+    # Faust's table browser would serve every stored translation without the
+    # API's limits or documentation; /articles and /articles/{id} replace it.
+    web_tables_enabled=False,
+    web_router_enabled=False,
     autodiscover=False,
     origin="translator_app",
 )

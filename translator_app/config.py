@@ -42,8 +42,16 @@ class Settings(BaseSettings):
     web_port: int = Field(default=6066, ge=0, le=65535)
 
     # --- Batching ----------------------------------------------------------
+    # The stream takes up to ``max_batch`` articles within ``max_wait_s``; the
+    # engine's micro-batcher then packs their sentences (and on-demand
+    # requests') into model calls of up to ``max_batch`` segments and
+    # ``max_batch_tokens`` tokens, waiting ``batch_max_wait_ms`` for company.
     max_batch: int = Field(default=32, ge=1, le=4096)
     max_wait_s: float = Field(default=0.05, gt=0, le=60)
+    batch_max_wait_ms: float = Field(default=10.0, ge=0, le=60_000)
+    max_batch_tokens: int = Field(default=8192, ge=512)
+    # Segments queued for the model before callers wait (backpressure).
+    max_pending_segments: int = Field(default=4096, ge=1)
 
     # --- Input limits (anything over them is dead-lettered as "oversize") ---
     max_message_bytes: int = Field(default=256 * 1024, ge=1024)
@@ -51,20 +59,52 @@ class Settings(BaseSettings):
     dead_letter_payload_bytes: int = Field(default=64 * 1024, ge=256)
 
     # --- Model -------------------------------------------------------------
+    # ``model`` translates ``source_lang``; ``models`` adds more languages, e.g.
+    # TRANSLATOR_MODELS='{"fr": "Helsinki-NLP/opus-mt-fr-en", "ko": "Helsinki-NLP/opus-mt-ko-en"}'.
     model: str = DEFAULT_MODEL
     source_lang: str = "es"
     target_lang: str = "en"
+    models: dict[str, str] = Field(default_factory=dict)
+    max_loaded_models: int = Field(default=2, ge=1)
+    detect_language: bool = True
+    # Reject an article as unsupported only when language ID is at least this sure.
+    min_language_confidence: float = Field(default=0.9, ge=0.0, le=1.0)
+    backend: Literal["transformers", "ctranslate2"] = "transformers"
     device: Literal["auto", "cpu", "cuda"] = "auto"
+    ct2_precision: Literal["int8", "int8_float32", "int8_float16", "float16", "float32"] = "int8"
+    ct2_cache_dir: Path = Path(".cache/ct2")
     num_beams: int | None = Field(default=None, ge=1, le=16)
     max_new_tokens: int = Field(default=256, ge=1, le=1024)
-    # One intra-op thread pool for inference; 0 means "all cores" (torch's default).
-    torch_threads: int = Field(default=0, ge=0)
+    # Intra-op threads of the one inference thread (torch or CTranslate2); 0 = all cores.
+    inference_threads: int = Field(default=0, ge=0)
+    # Benchmarks with random-weight models only: they never emit </s>, so pin
+    # each output to this ratio x its longest source (see bench/). Unset in use.
+    benchmark_output_ratio: float | None = Field(default=None, gt=0, le=4)
+
+    # --- Segment cache (a Kafka-backed global table of fixed size) ----------
+    cache_slots: int = Field(default=100_000, ge=0)
+    table_segment_cache: str = "segment_cache"
 
     # --- Ingestion ---------------------------------------------------------
     ingest_state: Path = Path(".cache/ingest-state.sqlite3")
 
-    # --- HTTP (reserved for the API issue) -----------------------------------
+    # --- HTTP API ----------------------------------------------------------
+    # When set, POST /translate, /detect and the LibreTranslate routes need it
+    # (``Authorization: Bearer <key>``, ``X-API-Key``, or LibreTranslate's ``api_key``).
     api_key: SecretStr | None = None
+    api_max_body_bytes: int = Field(default=256 * 1024, ge=1024, le=16 * 1024 * 1024)
+    api_max_items: int = Field(default=64, ge=1, le=4096)
+    api_max_item_chars: int = Field(default=5000, ge=1, le=200_000)
+    # How long an on-demand request may wait for the model before 503.
+    api_timeout_s: float = Field(default=30.0, gt=0, le=600)
+    libretranslate_prefix: str = Field(default="/libretranslate", pattern=r"^/[A-Za-z0-9_\-/]*[A-Za-z0-9_\-]$")
+    # Newest translations kept per input partition for GET /articles and the live page.
+    recent_per_partition: int = Field(default=50, ge=1, le=10_000)
+    table_recent: str = "recent_translations"
+
+    def model_registry(self) -> dict[str, str]:
+        """Source language → model: ``source_lang`` → ``model``, plus ``models``."""
+        return {**self.models, self.source_lang: self.model}
 
 
 @lru_cache(maxsize=1)

@@ -6,6 +6,7 @@ import faust
 
 __all__ = (
     "Article",
+    "CachedSegment",
     "DeadLetter",
     "FinalTranslation",
     "Original",
@@ -27,6 +28,8 @@ class Article(_JsonRecord):
     link: str = ""
     published: str = ""
     source: str = ""
+    # The feed's declared language (ISO 639-1, e.g. "es"); empty means "detect it".
+    language: str = ""
 
 
 class Original(_JsonRecord):
@@ -42,12 +45,15 @@ class Timings(_JsonRecord):
     ``queued_ms``: ingestion (the input message's timestamp) to batch start.
     ``model_ms``: inference time of the batch the article was translated in.
     ``end_to_end_ms``: ingestion to publication on ``final_translations``.
+    ``segments`` / ``cached_segments``: sentences translated, and how many the cache answered.
     """
 
     queued_ms: float
     model_ms: float
     batch_size: int
     end_to_end_ms: float | None = None
+    segments: int = 0
+    cached_segments: int = 0
 
 
 class TranslatedArticle(_JsonRecord):
@@ -66,6 +72,8 @@ class TranslatedArticle(_JsonRecord):
     ingested_at: float
     translated_at: float
     timings: Timings
+    # How sure language identification was of ``source_lang`` (1.0 when declared).
+    language_confidence: float = 1.0
 
 
 class FinalTranslation(TranslatedArticle):
@@ -94,3 +102,10 @@ class DeadLetter(_JsonRecord):
     offset: int
     key: str | None
     failed_at: float
+
+
+class CachedSegment(_JsonRecord):
+    """One entry of the segment cache table: the full cache key and its translation."""
+
+    key: str
+    translation: str

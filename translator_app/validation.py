@@ -35,10 +35,12 @@ REASONS = (
     "wrong_shape",
     "wrong_type",
     "missing_text",
+    "unsupported_language",
+    "model_unavailable",
     "translation_failed",
 )
 _TEXT_FIELDS = ("title", "summary")
-_META_FIELDS = ("id", "link", "published", "source")
+_META_FIELDS = ("id", "link", "published", "source", "language")
 
 
 class InvalidMessage(ValueError):
@@ -130,6 +132,7 @@ def parse_article(raw: bytes | None, *, limits: Limits = Limits()) -> Article:
         link=meta["link"],
         published=meta["published"],
         source=meta["source"],
+        language=meta["language"][:16],
     )
 
 

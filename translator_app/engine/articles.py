@@ -1,21 +1,21 @@
-"""Translate whole articles: flatten to segments, one model pass, reassemble per article.
+"""Translate whole articles: split into sentences, batch them, reassemble per article.
 
 This is where the original prototype attached one article's translation to
-another. Here every segment carries the index of its article and field, and the
-result is rebuilt from those indices, never from positions in a shared list.
+another. Here each article keeps its own list of segments and gets back exactly
+the results for those segments, by position in its own lists, never by arrival
+order of results in a shared one.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from .batcher import MicroBatcher, SegmentResult
 from .segmentation import Segment, join_segments, split_text
 
-__all__ = ("ArticleText", "BatchResult", "Translate", "split_long_segment", "translate_articles")
+__all__ = ("ArticleText", "ArticleTranslation", "segment_text", "split_long_segment", "translate_articles")
 
-Translate = Callable[[Sequence[str]], list[str]]
 CountTokens = Callable[[Sequence[str]], list[int]]
 
 
@@ -28,12 +28,17 @@ class ArticleText:
 
 
 @dataclass(frozen=True, slots=True)
-class BatchResult:
-    """Translations in the callers' order, and the model time they cost."""
+class ArticleTranslation:
+    """One article's translation and what it cost.
 
-    articles: list[ArticleText]
+    ``model_seconds`` is the longest model call any of its segments waited on
+    (0 when the cache answered every segment).
+    """
+
+    article: ArticleText
     model_seconds: float
     segments: int
+    cached_segments: int
 
 
 def split_long_segment(text: str, *, count_tokens: CountTokens, limit: int) -> list[Segment]:
@@ -60,7 +65,8 @@ def split_long_segment(text: str, *, count_tokens: CountTokens, limit: int) -> l
     return head + tail
 
 
-def _segments(text: str, *, count_tokens: CountTokens, limit: int) -> list[Segment]:
+def segment_text(text: str, *, count_tokens: CountTokens, limit: int) -> list[Segment]:
+    """Split ``text`` into sentences, and any sentence over ``limit`` tokens further."""
     out: list[Segment] = []
     for segment in split_text(text):
         pieces = split_long_segment(segment.text, count_tokens=count_tokens, limit=limit)
@@ -69,44 +75,46 @@ def _segments(text: str, *, count_tokens: CountTokens, limit: int) -> list[Segme
     return out
 
 
-def translate_articles(
-    articles: Sequence[ArticleText], *, translate: Translate, count_tokens: CountTokens, limit: int
-) -> BatchResult:
-    """Translate a batch of articles with one call to ``translate``.
+async def translate_articles(
+    articles: Sequence[ArticleText], *, batcher: MicroBatcher, origin: str = "direct"
+) -> list[ArticleTranslation | BaseException]:
+    """Translate a batch of articles through ``batcher``, in one submission.
 
-    Identical segments within the batch are translated once.
-
-    Args:
-        articles: Cleaned source texts.
-        translate: A backend's ``translate``: segments in, same-length list out.
-        count_tokens: The backend's token counter, to respect ``limit``.
-        limit: The model's maximum source length in tokens.
-
-    Raises:
-        ValueError: if ``translate`` returns a different number of results.
+    Returns:
+        One entry per article, in order: its translation, or the error of the
+        first segment that failed (the other articles are unaffected).
     """
+    backend = batcher.backend
     layout: list[tuple[list[Segment], list[Segment]]] = []
-    unique: dict[str, int] = {}
+    sources: list[str] = []
     for article in articles:
-        fields = (
-            _segments(article.title, count_tokens=count_tokens, limit=limit),
-            _segments(article.summary, count_tokens=count_tokens, limit=limit),
+        fields = tuple(
+            segment_text(text, count_tokens=backend.count_tokens, limit=backend.max_segment_tokens)
+            for text in (article.title, article.summary)
         )
-        for segment in (*fields[0], *fields[1]):
-            unique.setdefault(segment.text, len(unique))
-        layout.append(fields)
-    sources = list(unique)
-    started = time.perf_counter()
-    outputs = translate(sources) if sources else []
-    elapsed = time.perf_counter() - started
-    if len(outputs) != len(sources):
-        raise ValueError(f"backend returned {len(outputs)} translations for {len(sources)} segments")
-    translated = dict(zip(sources, outputs, strict=True))
-    results = [
-        ArticleText(
-            title=join_segments(title, [translated[s.text] for s in title]),
-            summary=join_segments(summary, [translated[s.text] for s in summary]),
+        layout.append((fields[0], fields[1]))
+        sources.extend(s.text for s in (*fields[0], *fields[1]))
+    results = await batcher.translate_detailed(sources, origin=origin)
+    outcomes: list[ArticleTranslation | BaseException] = []
+    cursor = 0
+    for title, summary in layout:
+        own = results[cursor : cursor + len(title) + len(summary)]
+        cursor += len(own)
+        failure = next((r for r in own if isinstance(r, BaseException)), None)
+        if failure is not None:
+            outcomes.append(failure)
+            continue
+        done = [r for r in own if isinstance(r, SegmentResult)]
+        english = ArticleText(
+            title=join_segments(title, [r.text for r in done[: len(title)]]),
+            summary=join_segments(summary, [r.text for r in done[len(title) :]]),
         )
-        for title, summary in layout
-    ]
-    return BatchResult(articles=results, model_seconds=elapsed, segments=len(sources))
+        outcomes.append(
+            ArticleTranslation(
+                article=english,
+                model_seconds=max((r.model_seconds for r in done), default=0.0),
+                segments=len(done),
+                cached_segments=sum(r.cached for r in done),
+            )
+        )
+    return outcomes

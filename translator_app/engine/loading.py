@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ("LoadedModel", "ModelUnavailableError", "load_marian", "resolve_device")
+__all__ = ("LoadedModel", "ModelUnavailableError", "load_marian", "model_source", "resolve_device", "unavailable")
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +37,8 @@ def resolve_device(device: str) -> str:
     return device
 
 
-def _unavailable(name_or_dir: str, exc: Exception) -> ModelUnavailableError:
+def unavailable(name_or_dir: str, exc: Exception) -> ModelUnavailableError:
+    """Build the error that names both ways out: Hub access or a local model directory."""
     first_line = (str(exc).splitlines() or [""])[0][:300]
     return ModelUnavailableError(
         f"cannot load translation model {name_or_dir!r} ({type(exc).__name__}: {first_line}). "
@@ -47,7 +48,8 @@ def _unavailable(name_or_dir: str, exc: Exception) -> ModelUnavailableError:
     )
 
 
-def _source(name_or_dir: str) -> str:
+def model_source(name_or_dir: str) -> str:
+    """Return the local directory when ``name_or_dir`` is one, else the Hub id unchanged."""
     local = Path(name_or_dir).expanduser()
     return str(local) if local.is_dir() else name_or_dir
 
@@ -67,12 +69,12 @@ def load_marian(name_or_dir: str, *, device: str = "auto") -> LoadedModel:
     from transformers import MarianMTModel, MarianTokenizer
 
     target = resolve_device(device)
-    source = _source(name_or_dir)
+    source = model_source(name_or_dir)
     try:
         tokenizer = MarianTokenizer.from_pretrained(source)
         model = MarianMTModel.from_pretrained(source, dtype=torch.float16 if target == "cuda" else torch.float32)
     except Exception as exc:  # transformers wraps Hub/network failures in several types
-        raise _unavailable(name_or_dir, exc) from exc
+        raise unavailable(name_or_dir, exc) from exc
     model.to(target)  # type: ignore[arg-type]  # transformers types .to as a decorator wrapper
     model.eval()
     logger.info("loaded model %s on %s", name_or_dir, target)

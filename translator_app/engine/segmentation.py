@@ -1,4 +1,10 @@
-"""Split article text into model-sized segments and put it back together exactly.
+"""Split article text into model-sized sentences and put it back together exactly.
+
+Sentence boundaries come from ``sentencex`` (Wikimedia's maintained,
+dependency-free splitter with Spanish abbreviation lists). Two corrections sit
+on top, for cases where a wrong split changes a translation: an ellipsis never
+ends a sentence ("Y entonces… nada"), and neither do a few abbreviations that
+sentencex's Spanish list lacks ("a.m.", "EE.").
 
 Each segment keeps the whitespace that followed it, so joining the translated
 segments with those separators rebuilds paragraphs and spacing exactly; with the
@@ -11,71 +17,15 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import sentencex
+
 __all__ = ("Segment", "join_segments", "split_sentences", "split_text")
 
-# Words that end in a full stop without ending a sentence (lower-cased, no dot).
-# Single letters (initials) are handled separately; "mar" (sea) is left out on purpose.
-_ABBREVIATIONS = frozenset(
-    (
-        "sr",
-        "sra",
-        "srta",
-        "sres",
-        "dr",
-        "dra",
-        "dña",
-        "lic",
-        "ing",
-        "prof",
-        "gral",
-        "cap",
-        "avda",
-        "av",
-        "etc",
-        "núm",
-        "num",
-        "nº",
-        "pág",
-        "pag",
-        "art",
-        "aprox",
-        "ej",
-        "vol",
-        "tel",
-        "ud",
-        "uds",
-        "vd",
-        "vds",
-        "dept",
-        "depto",
-        "admón",
-        "adm",
-        "ee",
-        "uu",
-        "cía",
-        "s.a",
-        "sa",
-        "ltda",
-        "feb",
-        "abr",
-        "jun",
-        "jul",
-        "ago",
-        "sep",
-        "sept",
-        "oct",
-        "nov",
-        "dic",
-        "a.c",
-        "d.c",
-        "a.m",
-        "p.m",
-    )
-)
-# A sentence end: terminal punctuation, optional closing quotes/brackets, then
-# whitespace, then something that can open a sentence.
-_BOUNDARY = re.compile(r"[.!?…]+[\"”»’')\]]*(\s+)(?=[¿¡\"“«‘'(\[]*[A-ZÁÉÍÓÚÑÜ0-9])")
-_LAST_WORD = re.compile(r"(\S+?)[.!?…]*[\"”»’')\]]*$")
+# Abbreviations that sentencex splits after but a Spanish reader would not
+# (lower-case, trailing dot removed).
+_EXTRA_ABBREVIATIONS = frozenset(("a.m", "p.m", "ee", "uu", "ee. uu", "núm", "nº", "avda", "aprox", "admón", "cía"))
+_ELLIPSIS = re.compile(r"(\.\.\.|…)[\"”»’')\]]*$")
+_LAST_WORD = re.compile(r"(?:^|\s)(\S+?)\.[\"”»’')\]]*$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,27 +36,46 @@ class Segment:
     separator: str
 
 
-def _is_abbreviation(before: str) -> bool:
-    match = _LAST_WORD.search(before)
-    if match is None:
-        return False
-    word = match.group(1).lower().rstrip(".")
-    # Initials ("J. R. Martín") and listed abbreviations ("Sr.", "EE. UU.").
-    return (len(word) == 1 and word.isalpha()) or word in _ABBREVIATIONS or word.split(".")[-1] in _ABBREVIATIONS
+def _continues(previous: str, following: str) -> bool:
+    """True when the boundary after ``previous`` is not a real sentence end."""
+    if _ELLIPSIS.search(previous):
+        return True
+    match = _LAST_WORD.search(previous)
+    if match is not None and match.group(1).lower() in _EXTRA_ABBREVIATIONS:
+        return True
+    # A sentence never starts with a lower-case letter in edited news text.
+    return following[:1].islower()
 
 
 def split_sentences(paragraph: str) -> list[Segment]:
-    """Split one paragraph into sentences, keeping each trailing separator."""
-    segments: list[Segment] = []
-    start = 0
-    for match in _BOUNDARY.finditer(paragraph):
-        end = match.start(1)
-        if paragraph[end - 1] == "." and _is_abbreviation(paragraph[start:end]):
+    """Split one paragraph (no newlines) into sentences, keeping each trailing separator."""
+    pieces: list[str] = []
+    cursor = 0
+    for sentence in sentencex.segment("es", paragraph):
+        stripped = sentence.strip()
+        if not stripped:
             continue
-        segments.append(Segment(paragraph[start:end], match.group(1)))
-        start = match.end(1)
-    if start < len(paragraph):
-        segments.append(Segment(paragraph[start:], ""))
+        # Locate each sentence in the original, so no character is ever lost
+        # or invented whatever the library does with whitespace.
+        start = paragraph.find(stripped, cursor)
+        if start < 0:  # the library changed the text; fall back to no split
+            return [Segment(paragraph.strip(), "")] if paragraph.strip() else []
+        if pieces and start > cursor:
+            pieces[-1] += paragraph[cursor:start]
+        cursor = start + len(stripped)
+        pieces.append(stripped)
+    if not pieces:
+        return []
+    pieces[-1] += paragraph[cursor:]
+    segments: list[Segment] = []
+    for piece in pieces:
+        text = piece.rstrip()
+        separator = piece[len(text) :]
+        if segments and _continues(segments[-1].text, text):
+            last = segments[-1]
+            segments[-1] = Segment(last.text + last.separator + text, separator)
+        else:
+            segments.append(Segment(text, separator))
     return segments
 
 
@@ -114,14 +83,15 @@ def split_text(text: str) -> list[Segment]:
     """Split ``text`` into sentences; paragraph breaks become separators."""
     segments: list[Segment] = []
     for paragraph in re.split(r"(\n+)", text):
-        if not paragraph:
-            continue
-        if paragraph.startswith("\n"):
-            if segments:
-                last = segments[-1]
-                segments[-1] = Segment(last.text, last.separator + paragraph)
-            continue
-        segments.extend(split_sentences(paragraph))
+        body = paragraph.lstrip()
+        # Newlines, and whitespace before a paragraph's first sentence, belong
+        # to the separator of the sentence before (text is stripped at the ends).
+        gap = paragraph[: len(paragraph) - len(body)]
+        if gap and segments:
+            last = segments[-1]
+            segments[-1] = Segment(last.text, last.separator + gap)
+        if body:
+            segments.extend(split_sentences(body))
     return segments
 
 

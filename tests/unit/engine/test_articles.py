@@ -1,59 +1,70 @@
-"""One model pass for a whole batch, and every translation back on its own article."""
+"""Whole articles: sentences batched together, every translation back on its own article."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from translator_app.engine.articles import ArticleText, split_long_segment, translate_articles
+from translator_app.engine.articles import ArticleText, ArticleTranslation, split_long_segment, translate_articles
+from translator_app.engine.batcher import MicroBatcher
+
+from .fakes import TaggingBackend
 
 
 def count_words(texts: Sequence[str]) -> list[int]:
     return [len(t.split()) for t in texts]
 
 
-class Recorder:
-    """A stand-in model: tags each segment so its origin is visible."""
-
-    def __init__(self) -> None:
-        self.calls: list[list[str]] = []
-
-    def __call__(self, texts: Sequence[str]) -> list[str]:
-        self.calls.append(list(texts))
-        return [f"<{t}>" for t in texts]
-
-
-def test_each_article_gets_its_own_translation() -> None:
-    articles = [ArticleText(title=f"Título {i}.", summary=f"Frase {i}a. Frase {i}b.") for i in range(20)]
-    model = Recorder()
-    result = translate_articles(articles, translate=model, count_tokens=count_words, limit=50)
-    assert len(model.calls) == 1
-    for i, out in enumerate(result.articles):
-        assert out.title == f"<Título {i}.>"
-        assert out.summary == f"<Frase {i}a.> <Frase {i}b.>"
-
-
-def test_identical_segments_are_translated_once() -> None:
-    model = Recorder()
-    result = translate_articles(
-        [ArticleText("Hola.", "Hola. Adiós."), ArticleText("Adiós.", "")],
-        translate=model,
-        count_tokens=count_words,
-        limit=50,
+@pytest.fixture
+async def backend_and_batcher() -> AsyncIterator[tuple[TaggingBackend, MicroBatcher]]:
+    executor = ThreadPoolExecutor(max_workers=1)
+    backend = TaggingBackend()
+    batcher = MicroBatcher(
+        backend, executor=executor, max_batch=64, max_wait_s=0.01, max_tokens=10_000, max_pending=1000
     )
-    assert sorted(model.calls[0]) == ["Adiós.", "Hola."]
-    assert result.segments == 2
-    assert [a.title for a in result.articles] == ["<Hola.>", "<Adiós.>"]
-    assert result.articles[1].summary == ""
+    yield backend, batcher
+    await batcher.aclose()
+    executor.shutdown()
 
 
-def test_a_backend_that_drops_a_result_is_an_error_not_a_mix_up() -> None:
-    def lossy(texts: Sequence[str]) -> list[str]:
-        return list(texts)[:-1]
+def done(outcome: ArticleTranslation | BaseException) -> ArticleTranslation:
+    assert isinstance(outcome, ArticleTranslation), outcome
+    return outcome
 
-    with pytest.raises(ValueError, match="translations for"):
-        translate_articles([ArticleText("Uno.", "Dos.")], translate=lossy, count_tokens=count_words, limit=50)
+
+async def test_each_article_gets_its_own_translation(backend_and_batcher: tuple[TaggingBackend, MicroBatcher]) -> None:
+    backend, batcher = backend_and_batcher
+    articles = [ArticleText(title=f"Título {i}.", summary=f"Frase {i}a. Frase {i}b.") for i in range(20)]
+    outcomes = await translate_articles(articles, batcher=batcher)
+    assert len(backend.calls) == 1  # one model call for the whole batch
+    for i, outcome in enumerate(outcomes):
+        assert done(outcome).article == ArticleText(f"<Título {i}.>", f"<Frase {i}a.> <Frase {i}b.>")
+        assert done(outcome).segments == 3
+
+
+async def test_a_failing_article_does_not_take_the_batch_down() -> None:
+    executor = ThreadPoolExecutor(max_workers=1)
+    batcher = MicroBatcher(
+        TaggingBackend(fail_on="veneno"),
+        executor=executor,
+        max_batch=64,
+        max_wait_s=0.01,
+        max_tokens=10_000,
+        max_pending=1000,
+    )
+    try:
+        outcomes = await translate_articles(
+            [ArticleText("Uno.", "Bien."), ArticleText("Dos.", "Hay veneno."), ArticleText("Tres.", "")],
+            batcher=batcher,
+        )
+    finally:
+        await batcher.aclose()
+        executor.shutdown()
+    assert done(outcomes[0]).article == ArticleText("<Uno.>", "<Bien.>")
+    assert isinstance(outcomes[1], RuntimeError)
+    assert done(outcomes[2]).article == ArticleText("<Tres.>", "")
 
 
 def test_over_long_sentence_is_split_never_cut() -> None:
@@ -74,9 +85,14 @@ def test_single_huge_word_is_split_into_pieces() -> None:
     assert all(len(p.text) // 100 <= 10 for p in pieces)
 
 
-def test_long_summary_round_trips_through_an_identity_model() -> None:
-    summary = "Primera frase corta. " + ", ".join(f"parte {i}" for i in range(60)) + ". Fin.\nOtro párrafo."
-    result = translate_articles(
-        [ArticleText("T", summary)], translate=lambda t: list(t), count_tokens=count_words, limit=12
-    )
-    assert result.articles[0].summary == summary
+async def test_long_summary_round_trips_with_paragraphs(
+    backend_and_batcher: tuple[TaggingBackend, MicroBatcher],
+) -> None:
+    backend, batcher = backend_and_batcher
+    backend.max_segment_tokens = 12
+    summary = "Primera frase corta. " + ", ".join(f"parte {i}" for i in range(60)) + ". Fin.\n\nOtro párrafo."
+    outcome = done((await translate_articles([ArticleText("T", summary)], batcher=batcher))[0])
+    sent = [t for call in backend.calls for t in call]
+    assert all(len(t.split()) <= 12 for t in sent)
+    # Strip the tags: what remains must be the source, every character, every break.
+    assert outcome.article.summary.replace("<", "").replace(">", "") == summary

@@ -26,6 +26,12 @@ def texts(text: str) -> list[str]:
         ("Y entonces… nada. Silencio.", ["Y entonces… nada.", "Silencio."]),
         ("Lo firmó J. R. Martín ayer.", ["Lo firmó J. R. Martín ayer."]),
         ("Sin punto final", ["Sin punto final"]),
+        ("La Dra. Pérez y el Sr. López hablaron. Bien.", ["La Dra. Pérez y el Sr. López hablaron.", "Bien."]),
+        ("Se espera... No se sabe. Fin.", ["Se espera... No se sabe.", "Fin."]),
+        ("Abrió a las 10 a.m. del lunes. Cerró.", ["Abrió a las 10 a.m. del lunes.", "Cerró."]),
+        ("Cuesta 1.234,56 euros. Caro.", ["Cuesta 1.234,56 euros.", "Caro."]),
+        ('Dijo: "Esto es todo." Y se fue.', ['Dijo: "Esto es todo."', "Y se fue."]),
+        ("«¿Vendrás?», preguntó. Nadie.", ["«¿Vendrás?», preguntó.", "Nadie."]),
     ],
 )
 def test_spanish_sentence_boundaries(text: str, expected: list[str]) -> None:
@@ -35,6 +41,13 @@ def test_spanish_sentence_boundaries(text: str, expected: list[str]) -> None:
 def test_paragraph_breaks_survive_a_round_trip() -> None:
     text = "Primera frase. Segunda.\nOtro párrafo.\n\nTercero."
     segments = split_text(text)
+    assert join_segments(segments, [s.text for s in segments]) == text
+
+
+def test_spacing_and_leading_punctuation_are_kept_exactly() -> None:
+    text = "Uno.   Dos.\tTres.\n \n¿Cuatro?"
+    segments = split_text(text)
+    assert [s.text for s in segments] == ["Uno.", "Dos.", "Tres.", "¿Cuatro?"]
     assert join_segments(segments, [s.text for s in segments]) == text
 
 
