@@ -14,7 +14,7 @@ KAFKA_PORT ?= 9092
 DEMO_WEB_PORT ?= 6066
 export TRANSLATOR_BROKER ?= kafka://127.0.0.1:$(KAFKA_PORT)
 
-.PHONY: help system-deps install kafka-jars kafka-up kafka-down test-models demo test test-unit test-integration bench bench-engine lint format typecheck check clean
+.PHONY: help system-deps install kafka-jars kafka-up kafka-down kafka-cluster-up kafka-cluster-down overload jmx-agent test-models demo test test-unit test-integration bench bench-engine lint format typecheck check clean
 
 help: ## Show this help
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}'
@@ -42,6 +42,20 @@ kafka-up: install kafka-jars ## Start a single KRaft broker on 127.0.0.1:$(KAFKA
 kafka-down: ## Stop the broker started by kafka-up
 	$(PYTHON) scripts/kafka_local.py down --port $(KAFKA_PORT)
 
+CLUSTER_PORT ?= 29092
+kafka-cluster-up: install kafka-jars ## Start 3 KRaft brokers on 127.0.0.1:$(CLUSTER_PORT),+2,+4 (RF=3, min.insync.replicas=2)
+	$(PYTHON) scripts/kafka_local.py up --nodes 3 --port $(CLUSTER_PORT)
+
+kafka-cluster-down: ## Stop the brokers started by kafka-cluster-up
+	$(PYTHON) scripts/kafka_local.py down --nodes 3 --port $(CLUSTER_PORT)
+
+docker/jmx/jmx_prometheus_javaagent.jar:
+	mvn -q -B org.apache.maven.plugins:maven-dependency-plugin:3.6.1:copy \
+	  -Dartifact=io.prometheus.jmx:jmx_prometheus_javaagent:0.20.0 -DoutputDirectory=docker/jmx
+	mv docker/jmx/jmx_prometheus_javaagent-0.20.0.jar $@
+
+jmx-agent: docker/jmx/jmx_prometheus_javaagent.jar ## Fetch the Prometheus JMX exporter agent for docker-compose's brokers
+
 test-models: install ## Build the random-weight opus-mt clone and the copy model (cached)
 	$(PYTHON) scripts/build_test_models.py --out $(MODELS)
 
@@ -59,6 +73,9 @@ test-integration: system-deps install kafka-jars test-models ## Run the real-Kaf
 
 bench: install kafka-jars test-models ## Engine, pipeline, prototype baseline, latency, cache in one run -> bench/results/bench.json
 	$(PYTHON) bench/pipeline_bench.py
+
+overload: install kafka-jars test-models ## 2x capacity for 5 minutes: memory and lag over time -> bench/results/overload.json
+	$(PYTHON) scripts/overload.py
 
 bench-engine: install test-models ## Engine speed per backend/batch/beams + batcher overhead -> bench/results/engine.json
 	$(PYTHON) bench/engine_bench.py

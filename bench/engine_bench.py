@@ -63,7 +63,8 @@ def build(kind: str, model: Path, *, beams: int, max_batch: int, threads: int, c
     if kind == "transformers":
         import torch
 
-        torch.set_num_threads(threads)
+        if threads > 0:
+            torch.set_num_threads(threads)
         return TransformersBackend(
             load_marian(str(model), device="cpu"),
             num_beams=beams,

@@ -11,6 +11,7 @@ command -v python3 >/dev/null 2>&1 || need+=(python3 python3-venv)
 command -v make >/dev/null 2>&1 || need+=(make)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
+command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

@@ -20,11 +20,12 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from kafka_local import Broker, free_port, start_broker  # noqa: E402
+from kafka_local import Broker, Cluster, free_port, start_broker, start_cluster  # noqa: E402
 
 __all__ = (
     "ROOT",
     "Broker",
+    "Cluster",
     "Worker",
     "consume",
     "create_topics",
@@ -32,6 +33,7 @@ __all__ = (
     "free_port",
     "produce",
     "start_broker",
+    "start_cluster",
     "worker_env",
 )
 
@@ -127,7 +129,7 @@ def faust_command(env: dict[str, str], *args: str, timeout: float = 120.0) -> su
     )
 
 
-def create_topics(bootstrap: str, names: Iterable[str], *, partitions: int = 4) -> None:
+def create_topics(bootstrap: str, names: Iterable[str], *, partitions: int = 4, replication: int = 1) -> None:
     """Create topics (idempotently) with ``partitions`` partitions each."""
 
     async def run() -> None:
@@ -135,7 +137,7 @@ def create_topics(bootstrap: str, names: Iterable[str], *, partitions: int = 4) 
         await admin.start()
         try:
             existing = set(await admin.list_topics())
-            new = [NewTopic(n, partitions, 1) for n in names if n not in existing]
+            new = [NewTopic(n, partitions, replication) for n in names if n not in existing]
             if new:
                 await admin.create_topics(new)
         finally:
@@ -166,12 +168,20 @@ def consume(
     *,
     until: Callable[[dict[str, list[dict[str, Any]]]], bool],
     timeout: float = 120.0,
+    isolation_level: str = "read_uncommitted",
 ) -> dict[str, list[dict[str, Any]]]:
     """Read JSON records from the start of ``topics`` until ``until(records)`` or timeout."""
     names = list(topics)
 
     async def run() -> dict[str, list[dict[str, Any]]]:
-        consumer = AIOKafkaConsumer(*names, bootstrap_servers=bootstrap, auto_offset_reset="earliest", group_id=None)
+        consumer = AIOKafkaConsumer(
+            *names,
+            bootstrap_servers=bootstrap,
+            auto_offset_reset="earliest",
+            group_id=None,
+            isolation_level=isolation_level,
+            max_partition_fetch_bytes=16 * 1024 * 1024,
+        )
         await consumer.start()
         records: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
         try:

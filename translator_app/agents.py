@@ -22,9 +22,10 @@ from faust.types import EventT, StreamT
 
 from .app import app, settings
 from .engine import ArticleText, ArticleTranslation, ModelUnavailableError, UnsupportedLanguageError
-from .metrics import ARTICLES, END_TO_END_LATENCY, install_faust_sensor
+from .metrics import ARTICLES, END_TO_END_LATENCY, install_faust_sensor, register_ready
 from .publishing import Outgoing, publish_all
 from .records import Article, FinalTranslation, Original, Timings, TranslatedArticle
+from .reporting import drift, interval
 from .tables import final_table, recent_table
 from .topics import errors_topic, final_topic, input_topic, output_topics, translated_topic
 from .translation import engine
@@ -45,6 +46,7 @@ logger = logging.getLogger(__name__)
 EXIT_MODEL_UNAVAILABLE = 3
 
 install_faust_sensor(app)
+register_ready(lambda: engine.ready)
 _limits = Limits(max_message_bytes=settings.max_message_bytes, max_field_chars=settings.max_field_chars)
 
 
@@ -156,6 +158,7 @@ async def translate_batch(events: Sequence[EventT]) -> list[Outgoing]:
             ARTICLES.labels("translated", "").inc()
         else:
             ARTICLES.labels("dead_lettered", record.value.reason).inc()
+            interval.dead_letters += 1
     return outgoing
 
 
@@ -207,6 +210,18 @@ async def finalize(stream: StreamT[TranslatedArticle]) -> None:
             final = finalize_record(cast(TranslatedArticle, event.value), now=now)
             final_table[final.id.encode()] = final
             END_TO_END_LATENCY.observe((final.timings.end_to_end_ms or 0.0) / 1000)
+            source_chars = len(final.original.title) + len(final.original.summary)
+            interval.e2e_s.append((final.timings.end_to_end_ms or 0.0) / 1000)
+            interval.model_s.append(final.timings.model_ms / 1000)
+            interval.translated += 1
+            drift.observe(
+                source_chars=source_chars,
+                unk_rate=engine.unk_rate(
+                    f"{final.original.title}\n{final.original.summary}", language=final.source_lang
+                ),
+                language_confidence=final.language_confidence,
+                length_ratio=(len(final.title) + len(final.summary)) / max(1, source_chars),
+            )
             message = event.message
             recent_table[b"%d:%d" % (message.partition, message.offset % settings.recent_per_partition)] = final
             outgoing.append(Outgoing(final_topic, final.id, final))

@@ -36,6 +36,7 @@ app = TranslatorApp(
     # acks=all: a record counts as published only once every in-sync replica has it.
     producer_acks=-1,
     broker_session_timeout=settings.session_timeout_s,
+    processing_guarantee=settings.processing_guarantee,
     web_bind=settings.web_bind,
     web_port=settings.web_port,
     web_in_thread=False,

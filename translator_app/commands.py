@@ -1,10 +1,11 @@
-"""Extra ``faust -A translator_app.app`` commands: ``ingest`` feeds and ``tail`` a topic."""
+"""Extra ``faust -A translator_app.app`` commands: ``ingest`` feeds, ``tail`` a topic, ``eval`` the model."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import logging
+from pathlib import Path
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer
@@ -14,7 +15,7 @@ from .app import app, settings
 from .ingest import IngestState, ingest_feed
 from .topics import input_topic, output_topics
 
-__all__ = ("create_topics", "ingest", "tail")
+__all__ = ("create_topics", "evaluate", "ingest", "tail")
 
 logger = logging.getLogger(__name__)
 
@@ -101,3 +102,49 @@ async def tail(self: AppCommand, topic: str, count: int, timeout: float, as_json
         raise SystemExit(1) from None
     finally:
         await consumer.stop()
+
+
+async def _evaluate(self: AppCommand, refs: str, source: str) -> None:
+    """Translate the sources with the configured model and print BLEU and chrF (also to W&B when enabled)."""
+    from .engine import ModelUnavailableError, TranslationEngine
+    from .evaluation import read_references, score
+    from .tracking import WandbReporter, row
+    from .translation import engine as worker_engine
+
+    try:
+        sources, references = read_references(Path(refs))
+    except (OSError, ValueError) as exc:
+        raise SystemExit(f"translator_app: {exc}") from None
+    # The worker's configuration without its Kafka-backed cache: no worker runs here,
+    # and a score must come from the model, not from earlier translations.
+    engine = TranslationEngine(worker_engine.config)
+    try:
+        await asyncio.get_running_loop().run_in_executor(None, engine.load)
+        hypotheses = await engine.translate_texts(sources, language=source or settings.source_lang, origin="eval")
+    except ModelUnavailableError as exc:
+        raise SystemExit(f"translator_app: {exc}") from None
+    finally:
+        await engine.aclose()
+    result = score(hypotheses, references)
+    self.say(f"model: {settings.model} ({settings.backend})")
+    self.say(f"sentences: {result.sentences}")
+    self.say(f"BLEU: {result.bleu:.2f}")
+    self.say(f"chrF: {result.chrf:.2f}")
+    if settings.wandb_enabled:
+        reporter = WandbReporter(
+            project=settings.wandb_project,
+            directory=settings.wandb_dir,
+            api_key=settings.wandb_api_key.get_secret_value() if settings.wandb_api_key else None,
+            config={"model": settings.model, "backend": settings.backend, "refs": refs},
+            job_type="eval",
+        )
+        reporter.log(row(eval__bleu=result.bleu, eval__chrf=result.chrf, eval__sentences=float(result.sentences)))
+        reporter.finish()
+
+
+# Faust names a command after its function; "eval" is a builtin, so rename before registering.
+_evaluate.__name__ = _evaluate.__qualname__ = "eval"
+evaluate = app.command(
+    option("--refs", type=str, required=True, help="TSV file of source<TAB>reference lines."),
+    option("--source", type=str, default="", help="Source language; default TRANSLATOR_SOURCE_LANG."),
+)(_evaluate)

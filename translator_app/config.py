@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     # How long the group waits for a worker that stopped heartbeating (crashed)
     # before handing its partitions to the others.
     session_timeout_s: float = Field(default=30.0, ge=6.0, le=300.0)
+    # at_least_once (default): after a crash the unfinished batch is translated
+    # again, so consumers dedupe by id. exactly_once: Kafka transactions; read
+    # the output topics with isolation.level=read_committed. See RELIABILITY.md.
+    processing_guarantee: Literal["at_least_once", "exactly_once"] = "at_least_once"
     web_bind: str = "127.0.0.1"
     web_port: int = Field(default=6066, ge=0, le=65535)
 
@@ -101,6 +105,13 @@ class Settings(BaseSettings):
     # Newest translations kept per input partition for GET /articles and the live page.
     recent_per_partition: int = Field(default=50, ge=1, le=10_000)
     table_recent: str = "recent_translations"
+
+    # --- Weights & Biases (optional; offline when no key is set) ---------------
+    wandb_enabled: bool = False
+    wandb_api_key: SecretStr | None = None
+    wandb_project: str = "translator_app"
+    wandb_dir: Path = Path(".cache/wandb")
+    wandb_interval_s: float = Field(default=60.0, ge=1.0)
 
     def model_registry(self) -> dict[str, str]:
         """Source language → model: ``source_lang`` → ``model``, plus ``models``."""

@@ -14,6 +14,7 @@ from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histo
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from .drift import DriftMonitor
 from .engine import Backend, BatchInfo, CacheStats
 
 __all__ = (
@@ -25,12 +26,15 @@ __all__ = (
     "MODEL_INFO",
     "MODEL_LATENCY",
     "QUEUE_DEPTH",
+    "READY",
     "SEGMENTS",
     "TOKENS",
     "install_faust_sensor",
     "observe_batch",
     "observe_model",
     "register_cache_stats",
+    "register_drift",
+    "register_ready",
 )
 
 _SIZE_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512)
@@ -122,3 +126,31 @@ def install_faust_sensor(app: Any, *, registry: CollectorRegistry = REGISTRY) ->
     monitor = PrometheusMonitor(metrics=FaustMetrics.create(registry, "faust"))
     app.monitor = monitor
     registry.register(_LagCollector(monitor))
+
+
+class _DriftCollector(Collector):
+    def __init__(self, monitor: DriftMonitor) -> None:
+        self.monitor = monitor
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        family = GaugeMetricFamily(
+            "translator_drift_score",
+            "Input drift: |mean(recent) - mean(reference)| / std(reference), per signal.",
+            labels=["signal"],
+        )
+        for signal, score in self.monitor.scores().items():
+            family.add_metric([signal], score)
+        yield family
+
+
+def register_drift(monitor: DriftMonitor, *, registry: CollectorRegistry = REGISTRY) -> None:
+    """Expose ``translator_drift_score{signal}``, computed at scrape time."""
+    registry.register(_DriftCollector(monitor))
+
+
+READY = Gauge("translator_ready", "1 once the default model is loaded and the worker can translate.")
+
+
+def register_ready(is_ready: Callable[[], bool]) -> None:
+    """Expose readiness as a gauge, for the WorkerNotReady alert."""
+    READY.set_function(lambda: 1.0 if is_ready() else 0.0)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from .app import settings
 from .engine import EngineConfig, TranslationEngine
-from .metrics import observe_batch, observe_model, register_cache_stats
+from .metrics import observe_model, register_cache_stats
+from .reporting import on_batch
 from .segment_cache import TableSegmentStore
 from .tables import segment_cache_table
 
@@ -32,7 +33,7 @@ engine = TranslationEngine(
         fixed_output_ratio=settings.benchmark_output_ratio,
     ),
     store=TableSegmentStore(segment_cache_table, slots=settings.cache_slots),
-    on_batch=observe_batch,
+    on_batch=on_batch,
     on_load=observe_model,
 )
 register_cache_stats(engine.stats, engine.queue_depth)

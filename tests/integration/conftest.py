@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import ROOT, Broker, Worker, create_topics, start_broker, worker_env
+from tests.support import ROOT, Broker, Cluster, Worker, create_topics, start_broker, worker_env
 
 COPY_MODEL = ROOT / ".cache" / "models" / "copy-es"
 RANDOM_MODEL = ROOT / ".cache" / "models" / "opus-mt-es-en-random"
@@ -66,10 +66,12 @@ class Pipeline:
         return self.env["TRANSLATOR_TOPIC_ERRORS"]
 
 
-def start_pipeline(broker: Broker, workdir: Path, model: Path, prefix: str, **extra: str) -> Pipeline:
+def start_pipeline(broker: Broker | Cluster, workdir: Path, model: Path, prefix: str, **extra: str) -> Pipeline:
     """Create a prefix's topics and start a worker on them."""
     env = worker_env(bootstrap=broker.bootstrap, prefix=prefix, workdir=workdir, model=model, **extra)
-    create_topics(broker.bootstrap, [env[k] for k in env if k.startswith("TRANSLATOR_TOPIC_")])
+    replication = int(env.get("TRANSLATOR_TOPIC_REPLICATION_FACTOR", "1"))
+    topics = [env[f"TRANSLATOR_TOPIC_{name}"] for name in ("INPUT", "TRANSLATED", "FINAL", "ERRORS")]
+    create_topics(broker.bootstrap, topics, replication=replication)
     worker = Worker(env=env, log=workdir / "worker.log").start()
     return Pipeline(bootstrap=broker.bootstrap, env=env, worker=worker)
 

@@ -40,6 +40,10 @@ class Backend(Protocol):
         """Return each text's source length in tokens, without special tokens."""
         ...
 
+    def unk_rate(self, text: str) -> float:
+        """The share of ``text``'s source tokens that are the unknown token."""
+        ...
+
     def translate(self, texts: Sequence[str]) -> list[str]:
         """Translate ``texts``; same length, same order."""
         ...
@@ -97,6 +101,12 @@ class MarianBackend(ABC):
         # verbose=False: over-long texts are expected here (they get split), not worth a warning.
         encoded = self.tokenizer(list(texts), add_special_tokens=False, verbose=False)["input_ids"]
         return [len(ids) for ids in encoded]
+
+    def unk_rate(self, text: str) -> float:
+        """The share of ``text``'s source tokens that are the unknown token (0 for empty text)."""
+        ids = self.tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"]
+        unk = self.tokenizer.unk_token_id
+        return sum(1 for i in ids if i == unk) / len(ids) if ids else 0.0
 
     def budget(self, longest: int) -> int:
         """New-token budget for a chunk whose longest source has ``longest`` tokens.

@@ -114,6 +114,11 @@ class TranslationEngine:
         """Backends loaded now, least recently used first."""
         return [b.backend for b in self._batchers.values()]
 
+    def unk_rate(self, text: str, *, language: str) -> float:
+        """Unknown-token share of ``text`` for ``language``'s model; NaN when it is not loaded."""
+        batcher = self._batchers.get(self.config.models.get(language, ""))
+        return batcher.backend.unk_rate(text) if batcher is not None else float("nan")
+
     def queue_depth(self) -> int:
         """Segments waiting in every batcher."""
         return sum(b.queue_depth for b in self._batchers.values())

@@ -36,6 +36,9 @@ class TaggingBackend:
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         return [len(t.split()) for t in texts]
 
+    def unk_rate(self, text: str) -> float:
+        return 0.0
+
     def translate(self, texts: Sequence[str]) -> list[str]:
         self.threads.add(threading.current_thread().name)
         self.calls.append(list(texts))

@@ -1,0 +1,181 @@
+"""Crashes, graceful stops and lost brokers on real Kafka: no article is lost, duplicates are counted.
+
+Each scenario sends articles whose translation (by the copy model) must equal
+the source, so a lost, mixed-up or half-written article shows. Figures go to
+the test report (``record_property``) and RELIABILITY.md quotes them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiokafka.admin import AIOKafkaAdminClient
+
+from tests.support import Broker, Cluster, consume, produce, start_cluster
+
+from .conftest import Pipeline, start_pipeline
+from .test_models import HELDOUT
+
+
+def articles(prefix: str, n: int) -> list[dict[str, Any]]:
+    return [{"id": f"{prefix}-{i}", "title": HELDOUT[i % 100], "summary": HELDOUT[(i * 7 + 3) % 100]} for i in range(n)]
+
+
+def send(p: Pipeline, batch: list[dict[str, Any]]) -> None:
+    produce(p.bootstrap, p.input, [(a["id"].encode(), json.dumps(a).encode()) for a in batch])
+
+
+def finals(
+    p: Pipeline, *, at_least: int, timeout: float = 300, isolation: str = "read_uncommitted"
+) -> list[dict[str, Any]]:
+    def enough(records: dict[str, list[dict[str, Any]]]) -> bool:
+        return len({r["id"] for r in records[p.final]}) >= at_least
+
+    return consume(p.bootstrap, [p.final], until=enough, timeout=timeout, isolation_level=isolation)[p.final]
+
+
+async def _committed(bootstrap: str, group: str, topic: str) -> dict[int, int]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        offsets = await admin.list_consumer_group_offsets(group)
+        return {tp.partition: meta.offset for tp, meta in offsets.items() if tp.topic == topic}
+    finally:
+        await admin.close()
+
+
+def account(sent: list[dict[str, Any]], records: list[dict[str, Any]]) -> tuple[int, int]:
+    """Return (lost, duplicates), checking every arrived article's text on the way."""
+    by_id = {a["id"]: a for a in sent}
+    counts = Counter(r["id"] for r in records)
+    for record in records:
+        source = by_id[record["id"]]
+        assert (record["title"], record["summary"]) == (source["title"], source["summary"]), record["id"]
+    lost = sum(1 for a in sent if a["id"] not in counts)
+    return lost, sum(counts.values()) - len(counts)
+
+
+def crash_and_restart(
+    p: Pipeline, sent: list[dict[str, Any]], *, sig: int, after: int, isolation: str = "read_uncommitted"
+) -> tuple[int, int, float]:
+    """Signal the worker once ``after`` articles are final, restart it, and account for everything."""
+    send(p, sent)
+    finals(p, at_least=after, isolation=isolation)
+    started = time.monotonic()
+    p.worker.stop(sig=sig, timeout=60)
+    stopped_in = time.monotonic() - started
+    p.worker.start()
+    try:
+        records = finals(p, at_least=len(sent), isolation=isolation)
+    finally:
+        p.worker.stop()
+    lost, duplicates = account(sent, records)
+    return lost, duplicates, stopped_in
+
+
+def test_kill_9_mid_stream_loses_nothing(kafka: Broker, copy_model: Path, tmp_path: Path, record_property: Any) -> None:
+    # Batches of 8 keep the worker inside a model call most of the time, so the
+    # SIGKILL lands mid-batch (with published-but-uncommitted work behind it).
+    p = start_pipeline(kafka, tmp_path, copy_model, "kill9", TRANSLATOR_MAX_BATCH="8")
+    sent = articles("k", 500)
+    lost, duplicates, _ = crash_and_restart(p, sent, sig=signal.SIGKILL, after=100)
+    record_property("kill9_duplicates", duplicates)
+    print(f"kill -9: 500 sent, {lost} lost, {duplicates} duplicates")
+    assert lost == 0
+    committed = asyncio.run(_committed(p.bootstrap, p.env["TRANSLATOR_APP_ID"], p.input))
+    assert sum(committed.values()) == 500, committed  # every input offset committed in the end
+
+
+def test_sigterm_stops_in_bounded_time_and_loses_nothing(
+    kafka: Broker, copy_model: Path, tmp_path: Path, record_property: Any
+) -> None:
+    p = start_pipeline(kafka, tmp_path, copy_model, "term", TRANSLATOR_MAX_BATCH="8")
+    sent = articles("t", 300)
+    lost, duplicates, stopped_in = crash_and_restart(p, sent, sig=signal.SIGTERM, after=60)
+    record_property("sigterm_duplicates", duplicates)
+    record_property("sigterm_stop_seconds", round(stopped_in, 1))
+    print(f"SIGTERM: stopped in {stopped_in:.1f} s, 300 sent, {lost} lost, {duplicates} duplicates")
+    assert lost == 0
+    assert stopped_in < 30
+
+
+def test_exactly_once_option_loses_nothing_but_does_not_prevent_duplicates(
+    kafka: Broker, copy_model: Path, tmp_path: Path, record_property: Any
+) -> None:
+    """What holds with ``processing_guarantee=exactly_once`` on faust-streaming 0.15.3, measured.
+
+    No loss, and only committed transactions are visible to read_committed
+    consumers; but a kill -9 still yields duplicates (81 of 500 in the run
+    quoted in RELIABILITY.md), as faust's open EOS issues (#323, #517) report.
+    Consumers must dedupe by id in both modes. The duplicate count is recorded
+    (``eos_duplicates``), not asserted: it is 0 only when the kill happens to
+    land right after a commit.
+    """
+    p = start_pipeline(
+        kafka, tmp_path, copy_model, "eos", TRANSLATOR_MAX_BATCH="8", TRANSLATOR_PROCESSING_GUARANTEE="exactly_once"
+    )
+    sent = articles("e", 500)
+    lost, duplicates, _ = crash_and_restart(p, sent, sig=signal.SIGKILL, after=100, isolation="read_committed")
+    record_property("eos_duplicates", duplicates)
+    print(f"exactly_once + kill -9: 500 sent, {lost} lost, {duplicates} duplicates (read_committed)")
+    assert lost == 0
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    running = start_cluster(tmp_path_factory.mktemp("cluster"), nodes=3)
+    yield running
+    running.stop()
+
+
+async def _isr(bootstrap: str, topic: str) -> dict[int, list[int]]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        [description] = await admin.describe_topics([topic])
+        return {p["partition"]: sorted(p["isr"]) for p in description["partitions"]}
+    finally:
+        await admin.close()
+
+
+def test_losing_one_of_three_brokers_mid_stream_loses_nothing_and_it_rejoins(
+    cluster: Cluster, copy_model: Path, tmp_path: Path, record_property: Any
+) -> None:
+    p = start_pipeline(
+        cluster,
+        tmp_path,
+        copy_model,
+        "rf3",
+        TRANSLATOR_MAX_BATCH="8",
+        TRANSLATOR_TOPIC_REPLICATION_FACTOR="3",
+        TRANSLATOR_SESSION_TIMEOUT_S="10",
+    )
+    sent = articles("b", 500)
+    try:
+        send(p, sent)
+        finals(p, at_least=100)
+        victim = cluster.brokers[1]
+        victim.kill()
+        after_loss = finals(p, at_least=500, timeout=400)
+        victim.restart()
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            isr = asyncio.run(_isr(p.bootstrap, p.input))
+            if all(len(replicas) == 3 for replicas in isr.values()):
+                break
+            time.sleep(2)
+    finally:
+        p.worker.stop()
+    lost, duplicates = account(sent, after_loss)
+    record_property("broker_loss_duplicates", duplicates)
+    print(f"broker loss: 500 sent, {lost} lost, {duplicates} duplicates; ISR after restart {isr}")
+    assert lost == 0
+    assert all(len(replicas) == 3 for replicas in isr.values()), isr
