@@ -148,5 +148,5 @@ def test_every_dashboard_metric_exists_in_a_live_scrape_or_the_exporter_list(
                 for name in metric_names(target["expr"]):
                     assert name in live or name in documented, f"{path.name} / {panel['title']}: {name}"
                     checked += 1
-    assert checked >= 40
+    assert checked >= 35  # 23 panels, 38 metric references when written
     assert metric_names('sum by (le) (rate(a_bucket{x="y"}[5m])) / clamp_min(b, 1)') == {"a_bucket", "b"}
