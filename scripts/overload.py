@@ -45,6 +45,7 @@ async def _lag(bootstrap: str, group: str, topic: str) -> int:
             for tp, meta in (await admin.list_consumer_group_offsets(group)).items()
             if tp.topic == topic
         }
+        await consumer.topics()  # a fresh consumer knows no partitions until it fetches metadata
         partitions = consumer.partitions_for_topic(topic) or set()
         from aiokafka.structs import TopicPartition
 
