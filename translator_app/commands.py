@@ -15,12 +15,12 @@ from .app import app, settings
 from .ingest import IngestState, ingest_feed
 from .topics import input_topic, output_topics
 
-__all__ = ("create_topics", "evaluate", "ingest", "tail")
+__all__ = ("bootstrap_servers", "create_topics", "evaluate", "ingest", "tail")
 
 logger = logging.getLogger(__name__)
 
 
-def _bootstrap(broker: str) -> list[str]:
+def bootstrap_servers(broker: str) -> list[str]:
     """Turn Faust's ``kafka://h1:9092;h2:9092`` into aiokafka's host list."""
     return [part.split("://", 1)[-1] for part in broker.replace(",", ";").split(";") if part]
 
@@ -86,7 +86,9 @@ def _format(record: dict[str, Any]) -> str:
 )
 async def tail(self: AppCommand, topic: str, count: int, timeout: float, as_json: bool) -> None:
     """Print records from a topic (from the beginning) until ``--count`` are seen."""
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=_bootstrap(settings.broker), auto_offset_reset="earliest")
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=bootstrap_servers(settings.broker), auto_offset_reset="earliest"
+    )
     await consumer.start()
     seen = 0
     try:

@@ -15,6 +15,7 @@ from prometheus_client import REGISTRY, generate_latest
 from .api_requests import ApiError, RequestLimits, parse_translate_request
 from .api_translation import translate_texts
 from .app import app, settings
+from .commands import bootstrap_servers
 from .openapi import openapi_document
 from .records import FinalTranslation
 from .tables import final_table, recent_table
@@ -37,7 +38,7 @@ __all__ = (
 LIMITS = RequestLimits(max_items=settings.api_max_items, max_item_chars=settings.api_max_item_chars)
 MAX_LIST = 500
 _PAGE = resources.files("translator_app").joinpath("static/index.html").read_bytes()
-_probe = KafkaProbe(",".join(url.split("://", 1)[-1] for url in settings.broker.replace(";", ",").split(",")))
+_probe = KafkaProbe(",".join(bootstrap_servers(settings.broker)))
 
 
 @app.page("/")
