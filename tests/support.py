@@ -20,7 +20,8 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from kafka_local import Broker, Cluster, free_port, start_broker, start_cluster  # noqa: E402
+import kafka_local  # noqa: E402
+from kafka_local import Broker, Cluster, free_port  # noqa: E402
 
 __all__ = (
     "ROOT",
@@ -36,6 +37,46 @@ __all__ = (
     "start_cluster",
     "worker_env",
 )
+
+
+def _prime_group_coordinator(bootstrap: str, *, timeout: float = 60.0) -> None:
+    """Make the fresh broker create ``__consumer_offsets`` and elect its group coordinator now.
+
+    Otherwise the first worker's group join creates it mid-join, and on a
+    loaded machine that join was seen to stall for faust's 90 s request timeout.
+    """
+
+    async def run() -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+            try:
+                await admin.start()
+                await admin.list_consumer_group_offsets("prime-coordinator")
+                return
+            except Exception:
+                if time.monotonic() > deadline:
+                    raise
+                await asyncio.sleep(1)
+            finally:
+                await admin.close()
+
+    asyncio.run(run())
+
+
+def start_broker(workdir: Path, **options: Any) -> Broker:
+    """:func:`kafka_local.start_broker`, then prime its group coordinator."""
+    broker = kafka_local.start_broker(workdir, **options)
+    _prime_group_coordinator(broker.bootstrap)
+    return broker
+
+
+def start_cluster(workdir: Path, **options: Any) -> Cluster:
+    """:func:`kafka_local.start_cluster`, then prime its group coordinator."""
+    cluster = kafka_local.start_cluster(workdir, **options)
+    _prime_group_coordinator(cluster.bootstrap)
+    return cluster
+
 
 FAUST = str(ROOT / ".venv" / "bin" / "faust") if (ROOT / ".venv" / "bin" / "faust").exists() else "faust"
 
@@ -71,12 +112,13 @@ class Worker:
     log: Path
     process: subprocess.Popen[bytes] | None = field(default=None)
 
-    def start(self, *, timeout: float = 120.0, attempts: int = 3) -> Worker:
+    def start(self, *, timeout: float = 240.0, attempts: int = 3) -> Worker:
         """Start and wait for Faust's "Ready" line; fail with the log otherwise.
 
         A web port picked by :func:`free_port` can be taken by an outgoing
         connection's ephemeral port before the worker binds it; then the start
-        is retried on a new port.
+        is retried on a new port. The timeout outlasts one stalled Kafka request
+        (faust waits 90 s before it retries a group join).
         """
         for _ in range(attempts):
             text = self._start_once(timeout=timeout)
@@ -181,6 +223,9 @@ def consume(
             group_id=None,
             isolation_level=isolation_level,
             max_partition_fetch_bytes=16 * 1024 * 1024,
+            # Without it a reader that started while a broker was dying keeps
+            # asking that broker for offsets until the 5-minute refresh.
+            metadata_max_age_ms=2000,
         )
         await consumer.start()
         records: dict[str, list[dict[str, Any]]] = {name: [] for name in names}

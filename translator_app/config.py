@@ -38,6 +38,14 @@ class Settings(BaseSettings):
     # How long the group waits for a worker that stopped heartbeating (crashed)
     # before handing its partitions to the others.
     session_timeout_s: float = Field(default=30.0, ge=6.0, le=300.0)
+    # aiokafka does not refresh metadata when a partition leader's broker is
+    # unreachable (it retries that node until the periodic refresh, 5 min by
+    # default), so a lost broker would stall its partitions that long.
+    metadata_max_age_s: float = Field(default=10.0, ge=1.0, le=300.0)
+    # Faust's default lets one unanswered produce request hold every later
+    # record to that broker (and the offset commit) for 20 minutes; after this
+    # the send fails and publish_all sends it again.
+    produce_timeout_s: float = Field(default=60.0, ge=5.0, le=1200.0)
     # at_least_once (default): after a crash the unfinished batch is translated
     # again, so consumers dedupe by id. exactly_once: Kafka transactions; read
     # the output topics with isolation.level=read_committed. See RELIABILITY.md.
