@@ -50,9 +50,29 @@ def test_pipeline_bench_writes_the_documented_keys(copy_model: Path, tmp_path: P
         "p99_title_50pct_s",
         "p99_article_50pct_s",
         "cache_second_pass_model_s",
+        "prototype_architecture_same_backend_articles_per_s",
+        "pipeline_vs_prototype_same_backend",
     ):
         assert isinstance(result[key], float) and result[key] >= 0, key
+    # The baseline is the prototype as built: per-message requests to opus-mt in transformers.
+    assert result["prototype_baseline_backend"] == "transformers"
     assert set(result["latency"]) == {f"{kind}_{share}" for kind in ("title", "article") for share in (25, 50, 75)}
     # The second pass of the same articles is answered by the cache: no model time at all.
     assert result["cache_second_pass_model_s"] == 0
     assert result["cache_second_pass_cached_segments"] == result["cache_second_pass_segments"] > 0
+
+
+def test_profile_splits_the_cpu_of_a_pipeline_run(copy_model: Path, tmp_path: Path) -> None:
+    import profile_pipeline
+
+    out = tmp_path / "profile.json"
+    args = ["--model", str(copy_model), "--n", "8", "--threads", "1", "--out", str(out)]
+    assert profile_pipeline.main([*args, "--env", "TRANSLATOR_MAX_WAIT_S=0.02"]) == 0
+    result = json.loads(out.read_text(encoding="utf-8"))
+    assert result["settings"]["TRANSLATOR_MAX_WAIT_S"] == "0.02"
+    cpu = result["cpu_s"]
+    assert {"worker MainThread", "broker (JVM)", "bench producer + reader"} <= set(cpu)
+    assert cpu["worker MainThread"] > 0 and result["model_busy_s"] > 0
+    # py-spy attached and saw the event loop running our code.
+    assert result["main_thread_samples"] > 0
+    assert any("translator_app" in frame for frame, _ in result["main_thread_top_inclusive"])

@@ -134,28 +134,6 @@ def test_sigterm_stops_in_bounded_time_and_loses_nothing(
     assert stopped_in < 30
 
 
-def test_exactly_once_option_loses_nothing_but_does_not_prevent_duplicates(
-    kafka: Broker, copy_model: Path, tmp_path: Path, record_property: Any
-) -> None:
-    """What holds with ``processing_guarantee=exactly_once`` on faust-streaming 0.15.3, measured.
-
-    No loss, and only committed transactions are visible to read_committed
-    consumers; but a kill -9 still yields duplicates (81 of 500 in the run
-    quoted in RELIABILITY.md), as faust's open EOS issues (#323, #517) report.
-    Consumers must dedupe by id in both modes. The duplicate count is recorded
-    (``eos_duplicates``), not asserted: it is 0 only when the kill happens to
-    land right after a commit.
-    """
-    p = start_pipeline(
-        kafka, tmp_path, copy_model, "eos", TRANSLATOR_MAX_BATCH="8", TRANSLATOR_PROCESSING_GUARANTEE="exactly_once"
-    )
-    sent = articles("e", 500)
-    lost, duplicates, _ = crash_and_restart(p, sent, sig=signal.SIGKILL, after=100, isolation="read_committed")
-    record_property("eos_duplicates", duplicates)
-    print(f"exactly_once + kill -9: 500 sent, {lost} lost, {duplicates} duplicates (read_committed)")
-    assert lost == 0
-
-
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     running = start_cluster(tmp_path_factory.mktemp("cluster"), nodes=3)
