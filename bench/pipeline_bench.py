@@ -78,6 +78,7 @@ def start_worker(
         model=args.model,
         TRANSLATOR_BACKEND=args.backend,
         TRANSLATOR_MAX_BATCH=str(args.max_batch),
+        TRANSLATOR_STREAM_BATCH=str(args.stream_batch),
         TRANSLATOR_INFERENCE_THREADS=str(args.threads),
         TRANSLATOR_BENCHMARK_OUTPUT_RATIO=str(OUTPUT_RATIO),
         # Greedy, as in (a): the model's generation config says beam 4, which would
@@ -151,7 +152,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, default=ROOT / ".cache" / "models" / "opus-mt-es-en-random")
     parser.add_argument("--backend", default="ctranslate2", help="backend of the pipeline, baseline and latency runs")
-    parser.add_argument("--max-batch", type=int, default=32)
+    parser.add_argument("--max-batch", type=int, default=32, help="segments per model call, as in (a)")
+    parser.add_argument("--stream-batch", type=int, default=128, help="articles per stream take")
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="inference threads")
     parser.add_argument("--n", type=int, default=48, help="articles for the engine and pipeline throughput runs")
     parser.add_argument("--baseline-n", type=int, default=24)
@@ -230,6 +232,7 @@ def main(argv: list[str] | None = None) -> int:
         "machine": {"cpu": cpu_model(), "cores": os.cpu_count()},
         "backend": args.backend,
         "max_batch": args.max_batch,
+        "stream_batch": args.stream_batch,
         "engine": engine_rows,
         "engine_articles_per_s": engine_rate,
         "pipeline_articles_per_s": pipeline_rate,

@@ -88,6 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", type=Path, default=ROOT / ".cache" / "models" / "opus-mt-es-en-random")
     parser.add_argument("--backend", default="ctranslate2")
     parser.add_argument("--max-batch", type=int, default=32)
+    parser.add_argument("--stream-batch", type=int, default=128)
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--n", type=int, default=96)
     parser.add_argument("--ct2-cache", type=Path, default=ROOT / ".cache" / "ct2")
@@ -132,7 +133,13 @@ def main(argv: list[str] | None = None) -> int:
         name = "MainThread" if tid == pid else names.get(tid, "native (model / torch / OpenMP)")
         by_name[name if name in ("MainThread", "native (model / torch / OpenMP)") else f"python: {name}"] += cpu
     result: dict[str, Any] = {
-        "settings": {"backend": args.backend, "max_batch": args.max_batch, "threads": args.threads, **extra},
+        "settings": {
+            "backend": args.backend,
+            "max_batch": args.max_batch,
+            "stream_batch": args.stream_batch,
+            "threads": args.threads,
+            **extra,
+        },
         "articles": args.n,
         "articles_per_s": rate,
         "wall_s": wall,

@@ -181,12 +181,12 @@ def prepare_worker() -> None:
 
 @app.agent(input_topic, concurrency=1)
 async def translate(stream: StreamT[bytes]) -> None:
-    """Translate input articles in batches of up to ``max_batch`` within ``max_wait_s``."""
+    """Translate input articles in batches of up to ``stream_batch`` within ``max_wait_s``."""
     if not engine.ready:  # the worker loads it at start; other hosts must too
         raise RuntimeError("the model must be loaded before the translate agent starts")
     for topic in output_topics:
         await topic.maybe_declare()
-    batches = cast(faust.Stream[bytes], stream).take_events(settings.max_batch, within=settings.max_wait_s)
+    batches = cast(faust.Stream[bytes], stream).take_events(settings.stream_batch, within=settings.max_wait_s)
     async for events in batches:
         await publish_all(await translate_batch(events))
 

@@ -111,7 +111,7 @@ def crash_and_restart(
 def test_kill_9_mid_stream_loses_nothing(kafka: Broker, copy_model: Path, tmp_path: Path, record_property: Any) -> None:
     # Batches of 8 keep the worker inside a model call most of the time, so the
     # SIGKILL lands mid-batch (with published-but-uncommitted work behind it).
-    p = start_pipeline(kafka, tmp_path, copy_model, "kill9", TRANSLATOR_MAX_BATCH="8")
+    p = start_pipeline(kafka, tmp_path, copy_model, "kill9", TRANSLATOR_MAX_BATCH="8", TRANSLATOR_STREAM_BATCH="8")
     sent = articles("k", 500)
     lost, duplicates, _ = crash_and_restart(p, sent, sig=signal.SIGKILL, after=100)
     record_property("kill9_duplicates", duplicates)
@@ -124,7 +124,7 @@ def test_kill_9_mid_stream_loses_nothing(kafka: Broker, copy_model: Path, tmp_pa
 def test_sigterm_stops_in_bounded_time_and_loses_nothing(
     kafka: Broker, copy_model: Path, tmp_path: Path, record_property: Any
 ) -> None:
-    p = start_pipeline(kafka, tmp_path, copy_model, "term", TRANSLATOR_MAX_BATCH="8")
+    p = start_pipeline(kafka, tmp_path, copy_model, "term", TRANSLATOR_MAX_BATCH="8", TRANSLATOR_STREAM_BATCH="8")
     sent = articles("t", 300)
     lost, duplicates, stopped_in = crash_and_restart(p, sent, sig=signal.SIGTERM, after=60)
     record_property("sigterm_duplicates", duplicates)
@@ -160,6 +160,7 @@ def test_losing_one_of_three_brokers_mid_stream_loses_nothing_and_it_rejoins(
         copy_model,
         "rf3",
         TRANSLATOR_MAX_BATCH="8",
+        TRANSLATOR_STREAM_BATCH="8",
         TRANSLATOR_TOPIC_REPLICATION_FACTOR="3",
         TRANSLATOR_SESSION_TIMEOUT_S="10",
     )
