@@ -128,10 +128,11 @@ def main(argv: list[str] | None = None) -> int:
             broker.stop()
     names, leaves, inclusive = parse_samples(raw)
     delta = {tid: cpu - before[0].get(tid, 0.0) for tid, cpu in after[0].items()}
-    by_name: Counter[str] = Counter()
+    by_name: dict[str, float] = {}
     for tid, cpu in delta.items():
         name = "MainThread" if tid == pid else names.get(tid, "native (model / torch / OpenMP)")
-        by_name[name if name in ("MainThread", "native (model / torch / OpenMP)") else f"python: {name}"] += cpu
+        label = name if name in ("MainThread", "native (model / torch / OpenMP)") else f"python: {name}"
+        by_name[label] = by_name.get(label, 0.0) + cpu
     result: dict[str, Any] = {
         "settings": {
             "backend": args.backend,
@@ -145,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
         "wall_s": wall,
         "model_busy_s": after[3] - before[3],
         "cpu_s": {
-            **{f"worker {name}": round(cpu, 2) for name, cpu in by_name.most_common()},
+            **{f"worker {name}": round(cpu, 2) for name, cpu in sorted(by_name.items(), key=lambda kv: -kv[1])},
             "broker (JVM)": round(after[1] - before[1], 2),
             "bench producer + reader": round(after[2] - before[2], 2),
         },
