@@ -101,9 +101,11 @@ class MicroBatcher:
         self._inflight: dict[str, asyncio.Future[SegmentResult]] = {}
         # Segments taken off the queue and not yet sent, in arrival order: the
         # window sorted to build similar-length batches. Window plus queue stay
-        # within ``max_pending``, so memory is bounded whatever callers do.
+        # within ``max_pending``, so memory is bounded whatever callers do. A
+        # stream take of 128 articles is ~500 segments; a window that holds
+        # them all packs calls as well as sorting the whole list would.
         self._waiting: list[_Item] = []
-        self._window = min(4 * max_batch, max(max_batch, max_pending // 2))
+        self._window = min(16 * max_batch, max(max_batch, max_pending // 2))
         self._queue: asyncio.Queue[_Item] = asyncio.Queue(maxsize=max(1, max_pending - self._window))
         self._running: list[_Item] = []
         self._collector: asyncio.Task[None] | None = None
