@@ -14,7 +14,7 @@ KAFKA_PORT ?= 9092
 DEMO_WEB_PORT ?= 6066
 export TRANSLATOR_BROKER ?= kafka://127.0.0.1:$(KAFKA_PORT)
 
-.PHONY: help system-deps install kafka-jars kafka-up kafka-down kafka-cluster-up kafka-cluster-down overload jmx-agent test-models demo test test-unit test-integration bench bench-engine profile lint format typecheck check clean
+.PHONY: help system-deps install kafka-jars kafka-up kafka-down kafka-cluster-up kafka-cluster-down overload jmx-agent test-models demo test test-unit test-integration bench bench-engine bench-packing profile lint format typecheck check clean
 
 help: ## Show this help
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}'
@@ -79,6 +79,9 @@ overload: install kafka-jars test-models ## 2x capacity for 5 minutes: memory an
 
 bench-engine: install test-models ## Engine speed per backend/batch/beams + batcher overhead -> bench/results/engine.json
 	$(PYTHON) bench/engine_bench.py
+
+bench-packing: install test-models ## Engine cost of narrow takes, and one title's floor -> bench/results/packing.json
+	$(PYTHON) bench/packing.py
 
 profile: install kafka-jars test-models ## CPU per process/thread and py-spy stacks of a pipeline run -> bench/results/profile.json
 	$(PYTHON) bench/profile_pipeline.py $(PROFILE_ARGS)

@@ -66,8 +66,9 @@ class Settings(BaseSettings):
     # ``max_batch`` segments and ``max_batch_tokens`` tokens, waiting
     # ``batch_max_wait_ms`` for company. A take wider than one model call gives
     # the sort more to choose from: 32 articles are ~120 sentences, and taking
-    # 32 + 16 instead of 48 at once cost 30 % more generated tokens (padding)
-    # in BENCHMARKS.md. Below capacity a take holds only what arrived meanwhile.
+    # 48 articles as 32 + 16 instead of at once costs padding (``make
+    # bench-packing``, BENCHMARKS.md). Below capacity a take holds only what
+    # arrived meanwhile.
     stream_batch: int = Field(default=128, ge=1, le=4096)
     max_batch: int = Field(default=32, ge=1, le=4096)
     max_wait_s: float = Field(default=0.05, gt=0, le=60)
