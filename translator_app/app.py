@@ -22,8 +22,11 @@ class TranslatorApp(faust.App):
         """
         await super().on_first_start()
         from .agents import prepare_worker
+        from .changelogs import ensure_changelog_topics
+        from .commands import bootstrap_servers
 
         prepare_worker()
+        await ensure_changelog_topics(self, bootstrap=bootstrap_servers(settings.broker))
 
 
 app = TranslatorApp(

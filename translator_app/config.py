@@ -64,12 +64,10 @@ class Settings(BaseSettings):
     # the engine's micro-batcher then sorts their sentences (and on-demand
     # requests') by length and packs them into model calls of up to
     # ``max_batch`` segments and ``max_batch_tokens`` tokens, waiting
-    # ``batch_max_wait_ms`` for company. A take wider than one model call gives
-    # the sort more to choose from: 32 articles are ~120 sentences, and taking
-    # 48 articles as 32 + 16 instead of at once costs padding (``make
-    # bench-packing``, BENCHMARKS.md). Below capacity a take holds only what
-    # arrived meanwhile.
-    stream_batch: int = Field(default=128, ge=1, le=4096)
+    # ``batch_max_wait_ms`` for company. A wider take packs model calls better
+    # (``make bench-packing``) but its articles are published only when the
+    # whole take is done, so under load a title waits for up to a whole take.
+    stream_batch: int = Field(default=32, ge=1, le=4096)
     max_batch: int = Field(default=32, ge=1, le=4096)
     max_wait_s: float = Field(default=0.05, gt=0, le=60)
     batch_max_wait_ms: float = Field(default=10.0, ge=0, le=60_000)
