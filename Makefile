@@ -14,7 +14,7 @@ KAFKA_PORT ?= 9092
 DEMO_WEB_PORT ?= 6066
 export TRANSLATOR_BROKER ?= kafka://127.0.0.1:$(KAFKA_PORT)
 
-.PHONY: help system-deps install kafka-jars kafka-up kafka-down kafka-cluster-up kafka-cluster-down overload jmx-agent test-models demo test test-unit test-integration bench bench-engine bench-packing profile lint format typecheck check clean
+.PHONY: help system-deps install kafka-jars kafka-up kafka-down kafka-cluster-up kafka-cluster-down overload jmx-agent test-models demo test test-unit test-integration bench bench-engine bench-packing profile restart-rounds lint format typecheck check clean
 
 help: ## Show this help
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}'
@@ -82,6 +82,9 @@ bench-engine: install test-models ## Engine speed per backend/batch/beams + batc
 
 bench-packing: install test-models ## Engine cost of narrow takes, and one title's floor -> bench/results/packing.json
 	$(PYTHON) bench/packing.py
+
+restart-rounds: install kafka-jars test-models ## SIGTERM + restart onto a backlog, 8 rounds: articles lost -> bench/results/restart_rounds.json
+	$(PYTHON) bench/restart_rounds.py $(RESTART_ARGS)
 
 profile: install kafka-jars test-models ## CPU per process/thread and py-spy stacks of a pipeline run -> bench/results/profile.json
 	$(PYTHON) bench/profile_pipeline.py $(PROFILE_ARGS)

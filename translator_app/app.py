@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import faust
 
+from . import recovery_order
 from .config import get_settings
 
 __all__ = ("TranslatorApp", "app", "main")
 
 settings = get_settings()
+recovery_order.install()  # faust 0.15.3 resumes stream partitions before seeking them; see the module
 
 
 class TranslatorApp(faust.App):

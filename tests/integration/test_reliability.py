@@ -12,7 +12,7 @@ import json
 import signal
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -88,15 +88,27 @@ def drain(p: Pipeline, total: int, *, timeout: float = 600) -> None:
 
 
 def crash_and_restart(
-    p: Pipeline, sent: list[dict[str, Any]], *, sig: int, after: int, isolation: str = "read_uncommitted"
+    p: Pipeline,
+    sent: list[dict[str, Any]],
+    *,
+    sig: int,
+    after: Sequence[int],
+    isolation: str = "read_uncommitted",
 ) -> tuple[int, int, float]:
-    """Signal the worker once ``after`` articles are final, restart it, and account for everything."""
+    """Signal the worker each time ``after[i]`` articles are final, restart it, and account for everything.
+
+    Each restart lands on a backlog, the moment faust's recovery used to fetch
+    stream partitions before seeking them (``translator_app.recovery_order``).
+    Returns (lost, duplicates, slowest stop in seconds).
+    """
     send(p, sent)
-    finals(p, at_least=after, isolation=isolation)
-    started = time.monotonic()
-    p.worker.stop(sig=sig, timeout=60)
-    stopped_in = time.monotonic() - started
-    p.worker.start()
+    slowest = 0.0
+    for threshold in after:
+        finals(p, at_least=threshold, isolation=isolation)
+        started = time.monotonic()
+        p.worker.stop(sig=sig, timeout=60)
+        slowest = max(slowest, time.monotonic() - started)
+        p.worker.start()
     try:
         drain(p, len(sent))
         # Outputs are published (acks=all, or inside the committed transaction)
@@ -105,7 +117,7 @@ def crash_and_restart(
     finally:
         p.worker.stop()
     lost, duplicates = account(sent, records)
-    return lost, duplicates, stopped_in
+    return lost, duplicates, slowest
 
 
 def test_kill_9_mid_stream_loses_nothing(kafka: Broker, copy_model: Path, tmp_path: Path, record_property: Any) -> None:
@@ -113,7 +125,7 @@ def test_kill_9_mid_stream_loses_nothing(kafka: Broker, copy_model: Path, tmp_pa
     # SIGKILL lands mid-batch (with published-but-uncommitted work behind it).
     p = start_pipeline(kafka, tmp_path, copy_model, "kill9", TRANSLATOR_MAX_BATCH="8", TRANSLATOR_STREAM_BATCH="8")
     sent = articles("k", 500)
-    lost, duplicates, _ = crash_and_restart(p, sent, sig=signal.SIGKILL, after=100)
+    lost, duplicates, _ = crash_and_restart(p, sent, sig=signal.SIGKILL, after=[100])
     record_property("kill9_duplicates", duplicates)
     print(f"kill -9: 500 sent, {lost} lost, {duplicates} duplicates")
     assert lost == 0
@@ -126,10 +138,12 @@ def test_sigterm_stops_in_bounded_time_and_loses_nothing(
 ) -> None:
     p = start_pipeline(kafka, tmp_path, copy_model, "term", TRANSLATOR_MAX_BATCH="8", TRANSLATOR_STREAM_BATCH="8")
     sent = articles("t", 300)
-    lost, duplicates, stopped_in = crash_and_restart(p, sent, sig=signal.SIGTERM, after=60)
+    # Three stops: before the fix of recovery_order, a restart onto a backlog
+    # lost an article in about half the restarts.
+    lost, duplicates, stopped_in = crash_and_restart(p, sent, sig=signal.SIGTERM, after=[60, 120, 180])
     record_property("sigterm_duplicates", duplicates)
     record_property("sigterm_stop_seconds", round(stopped_in, 1))
-    print(f"SIGTERM: stopped in {stopped_in:.1f} s, 300 sent, {lost} lost, {duplicates} duplicates")
+    print(f"SIGTERM x3: slowest stop {stopped_in:.1f} s, 300 sent, {lost} lost, {duplicates} duplicates")
     assert lost == 0
     assert stopped_in < 30
 
