@@ -153,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", type=Path, default=ROOT / ".cache" / "models" / "opus-mt-es-en-random")
     parser.add_argument("--backend", default="ctranslate2", help="backend of the pipeline, baseline and latency runs")
     parser.add_argument("--max-batch", type=int, default=32, help="segments per model call, as in (a)")
-    parser.add_argument("--stream-batch", type=int, default=32, help="articles per stream take")
+    parser.add_argument("--stream-batch", type=int, default=128, help="articles per stream take (the worker default)")
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="inference threads")
     parser.add_argument("--n", type=int, default=96, help="articles for the engine and pipeline throughput runs")
     parser.add_argument("--baseline-n", type=int, default=24)

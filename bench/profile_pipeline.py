@@ -88,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", type=Path, default=ROOT / ".cache" / "models" / "opus-mt-es-en-random")
     parser.add_argument("--backend", default="ctranslate2")
     parser.add_argument("--max-batch", type=int, default=32)
-    parser.add_argument("--stream-batch", type=int, default=32)
+    parser.add_argument("--stream-batch", type=int, default=128)
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--n", type=int, default=96)
     parser.add_argument("--ct2-cache", type=Path, default=ROOT / ".cache" / "ct2")

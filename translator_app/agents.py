@@ -15,7 +15,7 @@ import logging
 import os
 import sys
 import time
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from typing import Any, cast
 
 import faust
@@ -104,57 +104,59 @@ def _translated(
     return Outgoing(translated_topic, article.id, record)
 
 
-async def _translate_language(
-    language: str, group: list[tuple[EventT, Article, float]], *, started: float, batch_size: int
-) -> list[Outgoing]:
-    """Translate every article of one language; each gets a record or a dead letter."""
-    texts = [ArticleText(title=a.title, summary=a.summary) for _, a, _ in group]
+async def _translate_one(
+    event: EventT, article: Article, language: str, confidence: float, *, started: float, batch_size: int
+) -> Outgoing:
+    """Translate one article: its translation record, or a dead letter."""
     try:
-        outcomes = await engine.translate_articles(texts, language=language)
+        [outcome] = await engine.translate_articles(
+            [ArticleText(title=article.title, summary=article.summary)], language=language
+        )
     except ModelUnavailableError as exc:
-        return [_dead(event, "model_unavailable", str(exc)) for event, _, _ in group]
-    outgoing: list[Outgoing] = []
-    for (event, article, confidence), outcome in zip(group, outcomes, strict=True):
-        if isinstance(outcome, BaseException):
-            outgoing.append(_dead(event, "translation_failed", f"{type(outcome).__name__}: {outcome}"))
-        else:
-            outgoing.append(
-                _translated(event, article, language, confidence, outcome, started=started, batch_size=batch_size)
-            )
-    return outgoing
+        return _dead(event, "model_unavailable", str(exc))
+    if isinstance(outcome, BaseException):
+        return _dead(event, "translation_failed", f"{type(outcome).__name__}: {outcome}")
+    return _translated(event, article, language, confidence, outcome, started=started, batch_size=batch_size)
 
 
-async def translate_batch(events: Sequence[EventT]) -> list[Outgoing]:
-    """Validate, route by language, translate and build the output records for one batch.
+async def translate_batch(
+    events: Sequence[EventT], *, publish: Callable[[Sequence[Outgoing]], Awaitable[None]] = publish_all
+) -> list[Outgoing]:
+    """Validate, translate and publish one batch; return once Kafka has every record.
 
     Every event yields exactly one record: a translation keyed by its article
-    id, or a dead letter. Translations are matched to articles by position in
-    the per-language lists built here, never by arrival order of results.
+    id, or a dead letter. Each article is its own submission to the engine, so
+    its record is built from its own result, never matched up by position, and
+    is published as soon as that result is ready rather than when the whole
+    take is: a title does not wait for the take's longest article. The
+    submissions all go in at once, so the micro-batcher still packs their
+    sentences into shared model calls. The caller acknowledges the batch's
+    offsets only after this returns.
     """
     started = time.time()
-    outgoing: list[Outgoing] = []
-    by_language: dict[str, list[tuple[EventT, Article, float]]] = {}
+    rejected: list[Outgoing] = []
+    accepted: list[tuple[EventT, Article, str, float]] = []
     for event in events:
         try:
             article = parse_article(event.message.value, limits=_limits)
             detection = engine.choose_language(f"{article.title}\n{article.summary}", declared=article.language)
         except InvalidMessage as exc:
-            outgoing.append(_dead(event, exc.reason, exc.detail))
+            rejected.append(_dead(event, exc.reason, exc.detail))
             continue
         except UnsupportedLanguageError as exc:
-            outgoing.append(_dead(event, "unsupported_language", str(exc)))
+            rejected.append(_dead(event, "unsupported_language", str(exc)))
             continue
-        by_language.setdefault(detection.language, []).append((event, article, detection.confidence))
-    batch_size = sum(len(group) for group in by_language.values())
-    # Concurrently, so one language's first-use model load does not hold the others' submissions back.
-    per_language = await asyncio.gather(
-        *(
-            _translate_language(lang, group, started=started, batch_size=batch_size)
-            for lang, group in by_language.items()
-        )
+        accepted.append((event, article, detection.language, detection.confidence))
+
+    async def translate_and_publish(event: EventT, article: Article, language: str, confidence: float) -> Outgoing:
+        record = await _translate_one(event, article, language, confidence, started=started, batch_size=len(accepted))
+        await publish([record])
+        return record
+
+    translated, _ = await asyncio.gather(
+        asyncio.gather(*(translate_and_publish(*item) for item in accepted)), publish(rejected)
     )
-    for records in per_language:
-        outgoing.extend(records)
+    outgoing = rejected + list(translated)
     for record in outgoing:
         if isinstance(record.value, TranslatedArticle):
             ARTICLES.labels("translated", "").inc()
@@ -223,7 +225,7 @@ async def translate(stream: StreamT[bytes]) -> None:
     batches = _take(cast(faust.Stream[bytes], stream), settings.stream_batch)
     async for events in batches:
         with unacknowledged_unless_done(events):
-            await publish_all(await translate_batch(events))
+            await translate_batch(events)
 
 
 def finalize_record(record: TranslatedArticle, *, now: float) -> FinalTranslation:
