@@ -19,13 +19,27 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def make_articles(n: int, *, prefix: str, titles_only: bool = False, seed: int = 1) -> list[dict[str, Any]]:
-    """``n`` articles from the corpus: a title plus a 2-3 sentence summary, unique ids."""
+    """``n`` articles from the corpus: a title plus a 2-3 sentence summary, unique ids.
+
+    Sentences are dealt from a shuffled deck of the corpus and the deck is
+    reshuffled only when it runs out, so no sentence repeats within a deck's
+    worth of articles. Repeats would flatter the pipeline: its batcher
+    translates identical segments in flight once, while the raw engine
+    measurement translates every copy.
+    """
     lines = [line for line in (ROOT / "data" / "corpus_es.txt").read_text(encoding="utf-8").splitlines() if line]
     rng = random.Random(seed)
+    deck: list[str] = []
+
+    def deal(k: int) -> list[str]:
+        if len(deck) < k:
+            deck[:0] = rng.sample(lines, len(lines))
+        return [deck.pop() for _ in range(k)]
+
     articles = []
     for i in range(n):
-        title = rng.choice(lines)
-        summary = "" if titles_only else " ".join(rng.sample(lines, rng.choice((2, 3))))
+        [title] = deal(1)
+        summary = "" if titles_only else " ".join(deal(rng.choice((2, 3))))
         articles.append({"id": f"{prefix}-{i}", "title": title, "summary": summary})
     return articles
 
