@@ -25,6 +25,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.structs import TopicPartition
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
@@ -45,11 +46,12 @@ async def _lag(bootstrap: str, group: str, topic: str) -> int:
             for tp, meta in (await admin.list_consumer_group_offsets(group)).items()
             if tp.topic == topic
         }
-        await consumer.topics()  # a fresh consumer knows no partitions until it fetches metadata
-        partitions = consumer.partitions_for_topic(topic) or set()
-        from aiokafka.structs import TopicPartition
-
-        ends = await consumer.end_offsets([TopicPartition(topic, p) for p in partitions])
+        # The admin client, not the consumer: a consumer with no assignment
+        # answers partitions_for_topic with None even after fetching metadata,
+        # which made earlier runs record a lag of 0 throughout.
+        [description] = await admin.describe_topics([topic])
+        partitions = [TopicPartition(topic, p["partition"]) for p in description["partitions"]]
+        ends = await consumer.end_offsets(partitions)
         return sum(end - max(0, committed.get(tp, 0)) for tp, end in ends.items())
     finally:
         await consumer.stop()
@@ -75,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--minutes", type=float, default=5.0)
     parser.add_argument("--factor", type=float, default=2.0, help="offered load / measured capacity")
     parser.add_argument("--every", type=float, default=10.0, help="seconds between samples")
-    parser.add_argument("--burst", type=int, default=48, help="articles in the capacity measurement")
+    parser.add_argument("--burst", type=int, default=96, help="articles in the capacity measurement")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "overload.json")
     args = parser.parse_args(argv)
     samples: list[dict[str, Any]] = []
@@ -99,6 +101,10 @@ def main(argv: list[str] | None = None) -> int:
         collector = FinalCollector(broker.bootstrap, env["TRANSLATOR_TOPIC_FINAL"]).start()
         try:
             assert worker.process is not None
+            # Warm the model and the backend's first calls, so the capacity burst is not a cold start.
+            warm = make_articles(16, prefix="warm", seed=4)
+            produce_paced(broker.bootstrap, env["TRANSLATOR_TOPIC_INPUT"], warm)
+            collector.wait_for([a["id"] for a in warm], timeout=1800)
             burst = make_articles(args.burst, prefix="cap", seed=5)
             started = produce_paced(broker.bootstrap, env["TRANSLATOR_TOPIC_INPUT"], burst)
             collector.wait_for([a["id"] for a in burst], timeout=1800)
