@@ -108,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
                 throughput(env, collector, make_articles(8, prefix="warm"))
                 before = (thread_cpu(pid), process_cpu(broker.process.pid), time.process_time(), model_seconds(env))
                 spy_out = Path(tmp) / "spy.txt"
-                spy_args = ["--threads", "--nonblocking", "-r", "50", "--format", "raw", "-o", str(spy_out)]
+                spy_args = ["--threads", "--nonblocking", "-r", "100", "--format", "raw", "-o", str(spy_out)]
                 spy = subprocess.Popen(
                     [PY_SPY, "record", "-p", str(pid), *spy_args],
                     stdout=subprocess.DEVNULL,

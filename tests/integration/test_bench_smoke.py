@@ -66,7 +66,9 @@ def test_profile_splits_the_cpu_of_a_pipeline_run(copy_model: Path, tmp_path: Pa
     import profile_pipeline
 
     out = tmp_path / "profile.json"
-    args = ["--model", str(copy_model), "--n", "8", "--threads", "1", "--out", str(out)]
+    # Enough articles that the run outlasts py-spy's attach by a few seconds on a
+    # fast host: with 8 the whole run took 0.7 s and py-spy caught one sample.
+    args = ["--model", str(copy_model), "--n", "96", "--threads", "1", "--out", str(out)]
     assert profile_pipeline.main([*args, "--env", "TRANSLATOR_MAX_WAIT_S=0.02"]) == 0
     result = json.loads(out.read_text(encoding="utf-8"))
     assert result["settings"]["TRANSLATOR_MAX_WAIT_S"] == "0.02"
