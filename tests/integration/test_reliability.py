@@ -87,19 +87,19 @@ def drain(p: Pipeline, total: int, *, timeout: float = 600) -> None:
     pytest.fail(f"worker stalled: input offsets committed {committed} of {total} after {timeout:.0f} s")
 
 
-def crash_and_restart(
+def restart_during(
     p: Pipeline,
     sent: list[dict[str, Any]],
     *,
     sig: int,
     after: Sequence[int],
     isolation: str = "read_uncommitted",
-) -> tuple[int, int, float]:
-    """Signal the worker each time ``after[i]`` articles are final, restart it, and account for everything.
+) -> tuple[list[dict[str, Any]], float]:
+    """Send ``sent``, signal and restart the worker each time ``after[i]`` articles are final, wait for the input.
 
     Each restart lands on a backlog, the moment faust's recovery used to fetch
     stream partitions before seeking them (``translator_app.recovery_order``).
-    Returns (lost, duplicates, slowest stop in seconds).
+    Returns the records on the final topic and the slowest stop in seconds.
     """
     send(p, sent)
     slowest = 0.0
@@ -111,11 +111,24 @@ def crash_and_restart(
         p.worker.start()
     try:
         drain(p, len(sent))
-        # Outputs are published (acks=all, or inside the committed transaction)
-        # before their input offset is committed, so they are all readable now.
+        # Outputs are published (acks=all) before their input offset is
+        # committed, so they are all readable now.
         records = finals(p, at_least=len(sent), isolation=isolation, timeout=120)
     finally:
         p.worker.stop()
+    return records, slowest
+
+
+def crash_and_restart(
+    p: Pipeline,
+    sent: list[dict[str, Any]],
+    *,
+    sig: int,
+    after: Sequence[int],
+    isolation: str = "read_uncommitted",
+) -> tuple[int, int, float]:
+    """:func:`restart_during`, then account for everything: (lost, duplicates, slowest stop in seconds)."""
+    records, slowest = restart_during(p, sent, sig=sig, after=after, isolation=isolation)
     lost, duplicates = account(sent, records)
     return lost, duplicates, slowest
 

@@ -20,11 +20,12 @@ def test_exactly_once_is_refused_with_the_measured_reason(monkeypatch: pytest.Mo
     assert "RELIABILITY.md" in EXACTLY_ONCE_REFUSED
 
 
-def test_the_app_hands_its_kafka_timeouts_to_faust() -> None:
+def test_the_app_hands_bounded_kafka_timeouts_to_faust() -> None:
     from translator_app.app import app, settings
 
-    # A lost broker stalls its partitions at most one metadata refresh; an
-    # unanswered produce fails after produce_timeout_s and is sent again.
-    assert app.conf.consumer_metadata_max_age_ms == settings.metadata_max_age_s * 1000
+    # A lost broker stalls its partitions at most one metadata refresh, not
+    # aiokafka's 5 minutes; an unanswered produce fails and is sent again after
+    # produce_timeout_s, not faust's 20 minutes.
+    assert app.conf.consumer_metadata_max_age_ms == settings.metadata_max_age_s * 1000 < 300_000
     assert app.conf.producer_metadata_max_age_ms == settings.metadata_max_age_s * 1000
-    assert app.conf.producer_request_timeout == settings.produce_timeout_s
+    assert app.conf.producer_request_timeout == settings.produce_timeout_s < 1200
