@@ -1,8 +1,17 @@
-"""Read an offline W&B run's history and summary keys from its ``.wandb`` file (a LevelDB-style log of protobufs)."""
+"""Read an offline W&B run's history and summary keys from its ``.wandb`` file (a LevelDB-style log of protobufs).
+
+The protobufs are decoded in a child interpreter: importing wandb builds pydantic models, whose docstring
+extraction calls ``ast.parse``, and CPython 3.11.7's AST converter keeps its recursion counter per interpreter
+rather than per thread (gh-106905). Imported inside the pytest process, next to the suite's other threads, it
+failed one CI run with "AST constructor recursion depth mismatch". A fresh single-threaded process is immune.
+"""
 
 from __future__ import annotations
 
+import json
 import struct
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -35,6 +44,16 @@ def _chunks(data: bytes) -> Iterator[bytes]:
 
 def run_keys(run_file: Path) -> tuple[list[set[str]], set[str]]:
     """Return (keys of each history row, summary keys), without W&B's own ``_``-prefixed keys."""
+    done = subprocess.run(
+        [sys.executable, __file__, str(run_file)], capture_output=True, text=True, timeout=120, check=False
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"decoding {run_file} failed:\n{done.stderr}")
+    decoded = json.loads(done.stdout)
+    return [set(keys) for keys in decoded["history"]], set(decoded["summary"])
+
+
+def _decode(run_file: Path) -> tuple[list[set[str]], set[str]]:
     from wandb.proto import wandb_internal_pb2
 
     history: list[set[str]] = []
@@ -55,3 +74,8 @@ def run_keys(run_file: Path) -> tuple[list[set[str]], set[str]]:
 def offline_runs(directory: Path) -> list[Path]:
     """The ``.wandb`` files of the offline runs under ``directory``."""
     return sorted(directory.glob("wandb/offline-run-*/run-*.wandb"))
+
+
+if __name__ == "__main__":
+    rows, summary_keys = _decode(Path(sys.argv[1]))
+    json.dump({"history": [sorted(keys) for keys in rows], "summary": sorted(summary_keys)}, sys.stdout)
