@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer
-from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.structs import TopicPartition
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,30 +31,28 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 from harness import FinalCollector, make_articles, produce_paced  # noqa: E402
 
-from tests.support import Worker, create_topics, start_broker, worker_env  # noqa: E402
+from tests.support import Worker, admin, create_topics, start_broker, worker_env  # noqa: E402
 
 
 async def _lag(bootstrap: str, group: str, topic: str) -> int:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
-    await admin.start()
-    await consumer.start()
-    try:
-        committed = {
-            tp: meta.offset
-            for tp, meta in (await admin.list_consumer_group_offsets(group)).items()
-            if tp.topic == topic
-        }
-        # The admin client, not the consumer: a consumer with no assignment
-        # answers partitions_for_topic with None even after fetching metadata,
-        # which made earlier runs record a lag of 0 throughout.
-        [description] = await admin.describe_topics([topic])
-        partitions = [TopicPartition(topic, p["partition"]) for p in description["partitions"]]
-        ends = await consumer.end_offsets(partitions)
-        return sum(end - max(0, committed.get(tp, 0)) for tp, end in ends.items())
-    finally:
-        await consumer.stop()
-        await admin.close()
+    async with admin(bootstrap) as client:
+        await consumer.start()
+        try:
+            committed = {
+                tp: meta.offset
+                for tp, meta in (await client.list_consumer_group_offsets(group)).items()
+                if tp.topic == topic
+            }
+            # The admin client, not the consumer: a consumer with no assignment
+            # answers partitions_for_topic with None even after fetching metadata,
+            # which made earlier runs record a lag of 0 throughout.
+            [description] = await client.describe_topics([topic])
+            partitions = [TopicPartition(topic, p["partition"]) for p in description["partitions"]]
+            ends = await consumer.end_offsets(partitions)
+            return sum(end - max(0, committed.get(tp, 0)) for tp, end in ends.items())
+        finally:
+            await consumer.stop()
 
 
 def rss_mb(pid: int) -> float:

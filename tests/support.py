@@ -9,7 +9,8 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ __all__ = (
     "Broker",
     "Cluster",
     "Worker",
+    "admin",
     "consume",
     "create_topics",
     "faust_command",
@@ -37,6 +39,17 @@ __all__ = (
     "start_cluster",
     "worker_env",
 )
+
+
+@asynccontextmanager
+async def admin(bootstrap: str) -> AsyncIterator[AIOKafkaAdminClient]:
+    """A started admin client for ``bootstrap``, closed on exit."""
+    client = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    try:
+        await client.start()
+        yield client
+    finally:
+        await client.close()
 
 
 def _prime_group_coordinator(bootstrap: str, *, timeout: float = 60.0) -> None:
@@ -49,17 +62,14 @@ def _prime_group_coordinator(bootstrap: str, *, timeout: float = 60.0) -> None:
     async def run() -> None:
         deadline = time.monotonic() + timeout
         while True:
-            admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
             try:
-                await admin.start()
-                await admin.list_consumer_group_offsets("prime-coordinator")
+                async with admin(bootstrap) as client:
+                    await client.list_consumer_group_offsets("prime-coordinator")
                 return
             except Exception:
                 if time.monotonic() > deadline:
                     raise
                 await asyncio.sleep(1)
-            finally:
-                await admin.close()
 
     asyncio.run(run())
 
@@ -175,15 +185,11 @@ def create_topics(bootstrap: str, names: Iterable[str], *, partitions: int = 4, 
     """Create topics (idempotently) with ``partitions`` partitions each."""
 
     async def run() -> None:
-        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-        await admin.start()
-        try:
-            existing = set(await admin.list_topics())
+        async with admin(bootstrap) as client:
+            existing = set(await client.list_topics())
             new = [NewTopic(n, partitions, replication) for n in names if n not in existing]
             if new:
-                await admin.create_topics(new)
-        finally:
-            await admin.close()
+                await client.create_topics(new)
 
     asyncio.run(run())
 

@@ -27,6 +27,7 @@ engine = TranslationEngine(
         max_batch_tokens=settings.max_batch_tokens,
         max_pending_segments=settings.max_pending_segments,
         threads=settings.inference_threads,
+        replicas=settings.inference_replicas,
         max_loaded_models=settings.max_loaded_models,
         detect_language=settings.detect_language,
         min_language_confidence=settings.min_language_confidence,

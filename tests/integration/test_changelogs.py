@@ -4,21 +4,16 @@ from __future__ import annotations
 
 import asyncio
 
-from aiokafka.admin import AIOKafkaAdminClient
-
-from tests.support import Broker
+from tests.support import Broker, admin
 from translator_app.app import app
 from translator_app.changelogs import ensure_changelog_topics
 
 
 async def _describe(bootstrap: str) -> dict[str, int]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        names = [table.changelog_topic.get_topic_name() for table in app.tables.values()]
-        return {d["topic"]: len(d["partitions"]) for d in await admin.describe_topics(names) if d["error_code"] == 0}
-    finally:
-        await admin.close()
+    names = [table.changelog_topic.get_topic_name() for table in app.tables.values()]
+    async with admin(bootstrap) as client:
+        described = await client.describe_topics(names)
+    return {d["topic"]: len(d["partitions"]) for d in described if d["error_code"] == 0}
 
 
 def test_changelog_topics_exist_with_their_partitions_before_the_join(kafka: Broker) -> None:

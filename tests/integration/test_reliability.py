@@ -17,10 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
-from tests.support import Broker, Cluster, consume, produce, start_cluster
+from tests.support import Broker, Cluster, admin, consume, produce, start_cluster
 
 from .conftest import Pipeline, start_pipeline
 from .test_models import HELDOUT
@@ -48,13 +47,9 @@ def finals(
 
 
 async def _committed(bootstrap: str, group: str, topic: str) -> dict[int, int]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        offsets = await admin.list_consumer_group_offsets(group)
-        return {tp.partition: meta.offset for tp, meta in offsets.items() if tp.topic == topic}
-    finally:
-        await admin.close()
+    async with admin(bootstrap) as client:
+        offsets = await client.list_consumer_group_offsets(group)
+    return {tp.partition: meta.offset for tp, meta in offsets.items() if tp.topic == topic}
 
 
 def account(sent: list[dict[str, Any]], records: list[dict[str, Any]]) -> tuple[int, int]:
@@ -169,13 +164,9 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
 
 
 async def _isr(bootstrap: str, topic: str) -> dict[int, list[int]]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        [description] = await admin.describe_topics([topic])
-        return {p["partition"]: sorted(p["isr"]) for p in description["partitions"]}
-    finally:
-        await admin.close()
+    async with admin(bootstrap) as client:
+        [description] = await client.describe_topics([topic])
+    return {p["partition"]: sorted(p["isr"]) for p in description["partitions"]}
 
 
 def test_losing_one_of_three_brokers_mid_stream_loses_nothing_and_it_rejoins(

@@ -9,6 +9,7 @@ differ only in how one sorted chunk is generated.
 from __future__ import annotations
 
 import logging
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import Any, Protocol
@@ -88,11 +89,17 @@ class MarianBackend(ABC):
         # output to ratio x the longest source and every backend does equal work.
         self.fixed_output_ratio = fixed_output_ratio
         self.generated_tokens = 0
+        self._count_lock = threading.Lock()  # replicas finish calls concurrently
 
     @property
     def generation_key(self) -> str:
         """Backend, precision, beams and token budget: what makes outputs differ."""
         return f"{self.backend_name}/{self.precision}/beams={self.num_beams}/max_new={self.max_new_tokens}"
+
+    def add_generated(self, tokens: int) -> None:
+        """Add to ``generated_tokens``; safe from concurrent model calls."""
+        with self._count_lock:
+            self.generated_tokens += tokens
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         """Return each text's source length in tokens, without special tokens."""
@@ -197,5 +204,5 @@ class TransformersBackend(MarianBackend):
             )
         # Marian starts decoding from <pad>, so counting non-pad ids skips both
         # the start token and the padding after an early </s>.
-        self.generated_tokens += int((generated != self.tokenizer.pad_token_id).sum())
+        self.add_generated(int((generated != self.tokenizer.pad_token_id).sum()))
         return list(self.tokenizer.batch_decode(generated, skip_special_tokens=True))

@@ -4,9 +4,10 @@ Callers hand over lists of segments; a single collector task groups queued
 segments from all callers into model calls of up to ``max_batch`` segments and
 ``max_tokens`` source tokens, of similar lengths (sorted within a window of
 queued segments, as a backend sorts one big list), waiting at most
-``max_wait_s`` for company when the model is idle. While the model runs, new segments queue up, so under load
-batches fill without any waiting. The model runs in the engine's inference
-thread, never on the event loop.
+``max_wait_s`` for company when a replica is idle. Up to ``replicas`` calls run
+at once, each in one of the engine's inference threads, never on the event
+loop; while they run, new segments queue up, so under load batches fill
+without any waiting.
 
 Results are matched to callers through one future per segment, never through
 positions in a shared list, so a caller always gets its own results in its own
@@ -75,6 +76,7 @@ class MicroBatcher:
         store: Segment cache, or ``None``.
         stats: Cache hit/miss counters to update.
         on_batch: Called on the event loop after each model call.
+        replicas: Most model calls at once (the executor needs as many threads).
     """
 
     def __init__(
@@ -89,8 +91,12 @@ class MicroBatcher:
         store: SegmentStore | None = None,
         stats: CacheStats | None = None,
         on_batch: Callable[[BatchInfo], None] | None = None,
+        replicas: int = 1,
     ) -> None:
+        if replicas < 1:
+            raise ValueError("replicas must be at least 1")
         self.backend = backend
+        self.replicas = replicas
         self.max_batch = max_batch
         self.max_wait_s = max_wait_s
         self.max_tokens = max_tokens
@@ -108,6 +114,7 @@ class MicroBatcher:
         self._window = min(16 * max_batch, max(max_batch, max_pending // 2))
         self._queue: asyncio.Queue[_Item] = asyncio.Queue(maxsize=max(1, max_pending - self._window))
         self._running: list[_Item] = []
+        self._calls: set[asyncio.Task[None]] = set()
         self._collector: asyncio.Task[None] | None = None
 
     @property
@@ -194,7 +201,7 @@ class MicroBatcher:
     async def _next_batch(self) -> list[_Item]:
         loop = asyncio.get_running_loop()
         if not self._waiting:
-            # The model is idle: wait up to ``max_wait_s`` for company.
+            # A replica is idle: wait up to ``max_wait_s`` for company.
             self._waiting.append(await self._queue.get())
             deadline = loop.time() + self.max_wait_s
             while True:
@@ -207,21 +214,25 @@ class MicroBatcher:
                 except TimeoutError:
                     break
         self._top_up()
-        return self._pick()
+        # Share what is waiting among the idle replicas (this one included):
+        # twelve titles go out as two calls of six, each done sooner than one
+        # of twelve, rather than one call while the other replica idles.
+        idle = self.replicas - len(self._calls)
+        return self._pick(min(self.max_batch, -(-len(self._waiting) // max(1, idle))))
 
-    def _pick(self) -> list[_Item]:
-        """Choose the next batch from the window: similar lengths, oldest segment always included.
+    def _pick(self, size: int) -> list[_Item]:
+        """Choose the next batch of up to ``size`` from the window: similar lengths, oldest segment always included.
 
-        Sorting the window by length and cutting it into ``max_batch`` chunks
-        is what a backend does with one big list, and keeps padding low. The
+        Sorting the window by length and cutting it into ``size`` chunks is
+        what a backend does with one big list, and keeps padding low. The
         chunk that holds the oldest waiting segment goes first, so a long
         segment can never be starved by a stream of short ones.
         """
         ordered = sorted(self._waiting, key=lambda item: item.tokens)
         oldest = self._waiting[0]
         index = ordered.index(oldest)
-        start = min((index // self.max_batch) * self.max_batch, max(0, len(ordered) - self.max_batch))
-        batch = ordered[start : start + self.max_batch]
+        start = min((index // size) * size, max(0, len(ordered) - size))
+        batch = ordered[start : start + size]
         while len(batch) > 1 and sum(item.tokens for item in batch) > self.max_tokens:
             batch.remove(batch[-1] if batch[-1] is not oldest else batch[0])
         chosen = {id(item) for item in batch}
@@ -229,15 +240,36 @@ class MicroBatcher:
         return batch
 
     async def _collect(self) -> None:
+        free = asyncio.Semaphore(self.replicas)
+        loop = asyncio.get_running_loop()
         while True:
-            batch = await self._next_batch()
+            await free.acquire()
+            try:
+                batch = await self._next_batch()
+            except BaseException:
+                free.release()
+                raise
+            call = loop.create_task(self._run_guarded(batch), name="model-call")
+            self._calls.add(call)
+            call.add_done_callback(self._calls.discard)
+            call.add_done_callback(lambda _: free.release())
+
+    async def _run_guarded(self, batch: list[_Item]) -> None:
+        """Run one call; a failure outside the model (a bug) fails its callers instead of hanging them."""
+        try:
             await self._run(batch)
+        except Exception as exc:
+            logger.exception("model call on %d segments failed outside the model", len(batch))
+            for item in batch:
+                self._inflight.pop(item.key, None)
+                if not item.future.done():
+                    item.future.set_exception(exc)
 
     async def _run(self, batch: list[_Item]) -> None:
         loop = asyncio.get_running_loop()
         texts = [item.text for item in batch]
         started = time.perf_counter()
-        self._running = batch
+        self._running.extend(batch)
         try:
             outputs: list[str | BaseException] = list(
                 await loop.run_in_executor(self._executor, self.backend.translate, texts)
@@ -249,9 +281,10 @@ class MicroBatcher:
                 # Isolate the segment that breaks the model, so only its caller fails.
                 logger.warning("model call on %d segments failed (%r); retrying one at a time", len(batch), exc)
                 outputs = [await self._run_one(loop, text) for text in texts]
-        # Not in a ``finally``: when the collector is cancelled mid-call,
-        # ``aclose`` still needs to know which futures to fail.
-        self._running = []
+        # Not in a ``finally``: when a call is cancelled mid-way, ``aclose``
+        # still needs to know which futures to fail.
+        running = {id(item) for item in batch}
+        self._running = [item for item in self._running if id(item) not in running]
         elapsed = time.perf_counter() - started
         for item, output in zip(batch, outputs, strict=True):
             self._inflight.pop(item.key, None)
@@ -289,10 +322,12 @@ class MicroBatcher:
 
     async def aclose(self) -> None:
         """Stop the collector; segments still queued fail with ``RuntimeError``."""
-        if self._collector is not None:
-            self._collector.cancel()
+        tasks = [*self._calls, *([self._collector] if self._collector is not None else [])]
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
-                await self._collector
+                await task
         pending = [*self._running, *self._waiting]
         while not self._queue.empty():
             pending.append(self._queue.get_nowait())

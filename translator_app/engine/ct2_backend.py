@@ -71,6 +71,7 @@ def load_ctranslate2(
     device: str,
     precision: str,
     threads: int,
+    replicas: int = 1,
     cache_dir: Path,
 ) -> tuple[Any, Any, int]:
     """Return ``(translator, tokenizer, default_beams)`` for a Marian model.
@@ -98,8 +99,9 @@ def load_ctranslate2(
             str(path),
             device=device,
             compute_type=precision,
-            # One batch at a time, all cores on it; like torch's intra-op pool.
-            inter_threads=1,
+            # ``replicas`` batches at once on CPU, sharing one copy of the
+            # weights; a GPU parallelises inside one batch.
+            inter_threads=replicas if device == "cpu" else 1,
             intra_threads=threads or (os.cpu_count() or 1),
         )
     except (RuntimeError, ValueError) as exc:
@@ -161,7 +163,7 @@ class CTranslate2Backend(MarianBackend):
             min_decoding_length=budget if self.fixed_output_ratio is not None else 1,
             max_batch_size=self.max_batch,
         )
-        self.generated_tokens += sum(len(result.hypotheses[0]) for result in results)
+        self.add_generated(sum(len(result.hypotheses[0]) for result in results))
         return [
             tokenizer.decode(tokenizer.convert_tokens_to_ids(result.hypotheses[0]), skip_special_tokens=True)
             for result in results

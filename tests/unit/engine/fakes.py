@@ -28,6 +28,9 @@ class TaggingBackend:
         self.fail_on = fail_on
         self.calls: list[list[str]] = []
         self.threads: set[str] = set()
+        self.most_at_once = 0  # the most calls seen running at the same time
+        self._running = 0
+        self._lock = threading.Lock()
 
     @property
     def generation_key(self) -> str:
@@ -40,10 +43,17 @@ class TaggingBackend:
         return 0.0
 
     def translate(self, texts: Sequence[str]) -> list[str]:
-        self.threads.add(threading.current_thread().name)
-        self.calls.append(list(texts))
-        if self.delay_s:
-            time.sleep(self.delay_s)
+        with self._lock:
+            self.threads.add(threading.current_thread().name)
+            self.calls.append(list(texts))
+            self._running += 1
+            self.most_at_once = max(self.most_at_once, self._running)
+        try:
+            if self.delay_s:
+                time.sleep(self.delay_s)
+        finally:
+            with self._lock:
+                self._running -= 1
         if self.fail_on is not None and any(self.fail_on in t for t in texts):
             raise RuntimeError(f"cannot translate {self.fail_on!r}")
         return [f"<{t}>" for t in texts]

@@ -19,7 +19,7 @@ MakeBatcher = Callable[..., MicroBatcher]
 
 @pytest.fixture
 async def make_batcher() -> AsyncIterator[MakeBatcher]:
-    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="inference")
+    executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="inference")
     made: list[MicroBatcher] = []
 
     def make(backend: TaggingBackend, **overrides: object) -> MicroBatcher:
@@ -177,3 +177,53 @@ async def test_a_long_segment_is_not_starved_by_short_ones(make_batcher: MakeBat
     position = next(i for i, call in enumerate(backend.calls) if long_text in call)
     assert position <= 1
     await asyncio.gather(*shorts)
+
+
+async def test_one_replica_runs_one_model_call_at_a_time(make_batcher: MakeBatcher) -> None:
+    backend = TaggingBackend(delay_s=0.05)
+    batcher = make_batcher(backend, max_batch=2, max_wait_s=0.001)
+    texts = [f"frase {i}" for i in range(8)]
+    assert await batcher.translate(texts) == [f"<{t}>" for t in texts]
+    assert len(backend.calls) == 4 and backend.most_at_once == 1
+
+
+async def test_replicas_run_model_calls_side_by_side_and_results_stay_with_their_callers(
+    make_batcher: MakeBatcher,
+) -> None:
+    backend = TaggingBackend(delay_s=0.05)
+    batcher = make_batcher(backend, max_batch=2, max_wait_s=0.001, replicas=2)
+    calls = [batcher.translate([f"c{n} a", f"c{n} b"]) for n in range(6)]
+    results = await asyncio.gather(*calls)
+    assert results == [[f"<c{n} a>", f"<c{n} b>"] for n in range(6)]
+    assert backend.most_at_once == 2  # never more than the replicas
+
+
+async def test_a_title_arriving_during_a_call_runs_on_the_free_replica(make_batcher: MakeBatcher) -> None:
+    backend = TaggingBackend(delay_s=0.3)
+    batcher = make_batcher(backend, max_batch=32, max_wait_s=0.001, replicas=2)
+    body = asyncio.ensure_future(batcher.translate(["un cuerpo largo"]))
+    await asyncio.sleep(0.05)  # the body's call is running
+    assert await batcher.translate(["un titular"]) == ["<un titular>"]
+    assert backend.calls == [["un cuerpo largo"], ["un titular"]]
+    assert backend.most_at_once == 2  # it did not wait for the body's call to end
+    assert await body == ["<un cuerpo largo>"]
+
+
+async def test_close_fails_the_work_of_every_running_replica(make_batcher: MakeBatcher) -> None:
+    backend = TaggingBackend(delay_s=0.3)
+    batcher = make_batcher(backend, max_batch=1, max_wait_s=0.001, replicas=2)
+    first = asyncio.ensure_future(batcher.translate(["uno"]))
+    second = asyncio.ensure_future(batcher.translate(["dos"]))
+    await asyncio.sleep(0.05)
+    await batcher.aclose()
+    for caller in (first, second):
+        with pytest.raises(RuntimeError, match="closed"):
+            await caller
+
+
+async def test_waiting_segments_are_shared_among_idle_replicas(make_batcher: MakeBatcher) -> None:
+    backend = TaggingBackend(delay_s=0.05)
+    batcher = make_batcher(backend, max_batch=32, max_wait_s=0.02, replicas=2)
+    texts = [f"titular {i}" for i in range(12)]
+    assert await batcher.translate(texts) == [f"<{t}>" for t in texts]
+    assert sorted(len(call) for call in backend.calls) == [6, 6] and backend.most_at_once == 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from translator_app.engine import ArticleText, EngineConfig, TranslationEngine, UnsupportedLanguageError
 from translator_app.engine.backend import Backend
 from translator_app.engine.cache import LruSegmentCache
+from translator_app.engine.service import cpu_replicas
 
 from .fakes import TaggingBackend
 
@@ -96,3 +98,29 @@ async def test_unknown_language_has_no_batcher(engine: FakeEngine) -> None:
 def test_default_language_needs_a_model() -> None:
     with pytest.raises(ValueError, match="default language 'es'"):
         TranslationEngine(EngineConfig(models={"fr": "m"}))
+
+
+@pytest.mark.parametrize(
+    ("threads", "replicas", "expected"),
+    [(1, 0, 8), (2, 0, 4), (0, 0, 1), (3, 0, 2), (1, 3, 3), (16, 0, 1)],
+)
+def test_cpu_replicas_default_to_one_call_per_threads_cores(
+    monkeypatch: pytest.MonkeyPatch, threads: int, replicas: int, expected: int
+) -> None:
+    monkeypatch.setattr(os, "cpu_count", lambda: 8)
+    config = EngineConfig(models={"es": "m"}, threads=threads, replicas=replicas)
+    assert cpu_replicas(config) == expected
+
+
+async def test_the_engine_serves_a_cpu_model_with_every_replica_and_a_gpu_model_with_one() -> None:
+    config = EngineConfig(models={"es": "es-model", "fr": "fr-model"}, replicas=3)
+    engine = FakeEngine(config)
+    engine.built = []
+    try:
+        cpu = engine.install("es-model", TaggingBackend(name="es-model"))
+        gpu_backend = TaggingBackend(name="fr-model")
+        gpu_backend.device = "cuda"
+        gpu = engine.install("fr-model", gpu_backend)
+        assert (cpu.replicas, gpu.replicas) == (3, 1)
+    finally:
+        await engine.aclose()
