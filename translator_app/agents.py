@@ -2,9 +2,11 @@
 
 Both agents run with concurrency 1 and batch with ``take_events``, Faust's
 ``take`` that yields the events themselves: the dead-letter record needs each
-message's topic, partition and offset. ``take`` acknowledges a batch's offsets
-only after the loop body returns, and the body returns only after Kafka has
-every output record, so no offset is committed past unpublished work.
+message's topic, partition and offset. The finalize agent's body returns only
+after Kafka has every output record, and ``take`` acknowledges the batch only
+then. The translate agent lets its takes overlap and acknowledges each event
+itself, in offset order, once its record is on Kafka (``inflight``). Either
+way, no offset is committed past unpublished work.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from faust.types import EventT, StreamT
 
 from .app import app, settings
 from .engine import ArticleText, ArticleTranslation, ModelUnavailableError, UnsupportedLanguageError
+from .inflight import BackgroundWork, InflightLimit, OrderedAcks
 from .metrics import ARTICLES, END_TO_END_LATENCY, install_faust_sensor, register_ready
 from .publishing import Outgoing, publish_all
 from .records import Article, FinalTranslation, Original, Timings, TranslatedArticle
@@ -120,7 +123,10 @@ async def _translate_one(
 
 
 async def translate_batch(
-    events: Sequence[EventT], *, publish: Callable[[Sequence[Outgoing]], Awaitable[None]] = publish_all
+    events: Sequence[EventT],
+    *,
+    publish: Callable[[Sequence[Outgoing]], Awaitable[None]] = publish_all,
+    on_published: Callable[[EventT], Awaitable[None]] | None = None,
 ) -> list[Outgoing]:
     """Validate, translate and publish one batch; return once Kafka has every record.
 
@@ -130,33 +136,48 @@ async def translate_batch(
     is published as soon as that result is ready rather than when the whole
     take is: a title does not wait for the take's longest article. The
     submissions all go in at once, so the micro-batcher still packs their
-    sentences into shared model calls. The caller acknowledges the batch's
-    offsets only after this returns.
+    sentences into shared model calls.
+
+    Args:
+        events: The take.
+        publish: Sends records and returns once Kafka has them.
+        on_published: Called with each event once its record is on Kafka
+            (the agent acknowledges offsets from it).
     """
     started = time.time()
-    rejected: list[Outgoing] = []
+    rejected: list[tuple[EventT, Outgoing]] = []
     accepted: list[tuple[EventT, Article, str, float]] = []
     for event in events:
         try:
             article = parse_article(event.message.value, limits=_limits)
             detection = engine.choose_language(f"{article.title}\n{article.summary}", declared=article.language)
         except InvalidMessage as exc:
-            rejected.append(_dead(event, exc.reason, exc.detail))
+            rejected.append((event, _dead(event, exc.reason, exc.detail)))
             continue
         except UnsupportedLanguageError as exc:
-            rejected.append(_dead(event, "unsupported_language", str(exc)))
+            rejected.append((event, _dead(event, "unsupported_language", str(exc))))
             continue
         accepted.append((event, article, detection.language, detection.confidence))
+
+    async def published(event: EventT) -> None:
+        if on_published is not None:
+            await on_published(event)
 
     async def translate_and_publish(event: EventT, article: Article, language: str, confidence: float) -> Outgoing:
         record = await _translate_one(event, article, language, confidence, started=started, batch_size=len(accepted))
         await publish([record])
+        await published(event)
         return record
 
+    async def publish_rejected() -> None:
+        await publish([record for _, record in rejected])
+        for event, _ in rejected:
+            await published(event)
+
     translated, _ = await asyncio.gather(
-        asyncio.gather(*(translate_and_publish(*item) for item in accepted)), publish(rejected)
+        asyncio.gather(*(translate_and_publish(*item) for item in accepted)), publish_rejected()
     )
-    outgoing = rejected + list(translated)
+    outgoing = [record for _, record in rejected] + list(translated)
     for record in outgoing:
         if isinstance(record.value, TranslatedArticle):
             ARTICLES.labels("translated", "").inc()
@@ -164,6 +185,25 @@ async def translate_batch(
             ARTICLES.labels("dead_lettered", record.value.reason).inc()
             interval.dead_letters += 1
     return outgoing
+
+
+async def _drop_held_reference(event: EventT) -> None:
+    """Drop :class:`OrderedAcks`' reference; the last one marks the offset safe to commit.
+
+    Not ``stream.ack``: the take already reported the event out of the stream
+    to the sensors, and a second report would count it twice.
+    """
+    if event.ack():
+        message = event.message
+        app.sensors.on_message_out(message.tp, message.offset, message)
+
+
+async def _translate_held(events: Sequence[EventT], *, acks: OrderedAcks, limit: InflightLimit) -> None:
+    """One take, in the background: each event acknowledged (in order) once its record is on Kafka."""
+    try:
+        await translate_batch(events, on_published=acks.done)
+    finally:
+        limit.release(len(events))
 
 
 def _take(stream: faust.Stream[Any], size: int) -> AsyncIterator[Sequence[EventT]]:
@@ -217,15 +257,31 @@ def prepare_worker() -> None:
 
 @app.agent(input_topic, concurrency=1)
 async def translate(stream: StreamT[bytes]) -> None:
-    """Translate input articles in batches of up to ``stream_batch`` within ``max_wait_s``."""
+    """Translate input articles in takes of up to ``stream_batch`` within ``max_wait_s``; takes overlap.
+
+    Each take is translated in the background while the agent goes back for
+    the next one (up to ``max_inflight_articles`` articles in flight), so an
+    article arriving while the model is busy reaches an idle replica at once.
+    Offsets are acknowledged per partition in order, each once its record is
+    on Kafka (``inflight.OrderedAcks``), never by the take itself.
+    """
     if not engine.ready:  # the worker loads it at start; other hosts must too
         raise RuntimeError("the model must be loaded before the translate agent starts")
     for topic in output_topics:
         await topic.maybe_declare()
+    acks = OrderedAcks(_drop_held_reference)
+    limit = InflightLimit(settings.max_inflight_articles)
+    work = BackgroundWork()
     batches = _take(cast(faust.Stream[bytes], stream), settings.stream_batch)
-    async for events in batches:
-        with unacknowledged_unless_done(events):
-            await translate_batch(events)
+    try:
+        async for events in batches:
+            acks.hold(events)  # before any await: the take's own ack now only drops a reference
+            work.raise_failure()
+            await limit.acquire(len(events))
+            work.start(_translate_held(events, acks=acks, limit=limit), name=f"take-{events[0].message.offset}")
+    finally:
+        # Unfinished takes stay unacknowledged: the partition's next owner reads them again.
+        await work.cancel()
 
 
 def finalize_record(record: TranslatedArticle, *, now: float) -> FinalTranslation:

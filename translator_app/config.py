@@ -75,6 +75,9 @@ class Settings(BaseSettings):
     max_wait_s: float = Field(default=0.05, gt=0, le=60)
     batch_max_wait_ms: float = Field(default=10.0, ge=0, le=60_000)
     max_batch_tokens: int = Field(default=8192, ge=512)
+    # Articles the translate agent has taken and not yet published; beyond
+    # it, the next take waits (takes overlap up to here).
+    max_inflight_articles: int = Field(default=256, ge=1, le=65_536)
     # Segments queued for the model before callers wait (backpressure).
     max_pending_segments: int = Field(default=4096, ge=1)
 
