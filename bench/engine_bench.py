@@ -7,7 +7,10 @@ translation's length) and both backends do identical work.
 
 Writes ``bench/results/engine.json``: a list of ``{"backend", "precision",
 "batch", "beams", "tokens_per_s", "sentences_per_s"}`` rows, one
-``{"ctranslate2_vs_transformers_bs32_greedy_interleaved": ratio}`` row and one
+``{"ctranslate2_vs_transformers_bs32_greedy_interleaved": ratio}`` row,
+``{"layout_backend", "threads_per_call", "calls_at_once", "batch",
+"sentences_per_s", "tokens_per_s", "four_titles_s"}`` rows (every core on one
+call against one single-threaded call per core) and one
 ``{"batcher_overhead": fraction}`` row.
 """
 
@@ -22,6 +25,7 @@ import platform
 import statistics
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -58,8 +62,10 @@ def sentences(n: int) -> list[str]:
     return (picked * (n // max(1, len(picked)) + 1))[:n]
 
 
-def build(kind: str, model: Path, *, beams: int, max_batch: int, threads: int, cache_dir: Path) -> MarianBackend:
-    """One backend, in benchmark mode (fixed output length)."""
+def build(
+    kind: str, model: Path, *, beams: int, max_batch: int, threads: int, cache_dir: Path, replicas: int = 1
+) -> MarianBackend:
+    """One backend, in benchmark mode (fixed output length), able to run ``replicas`` calls at once."""
     if kind == "transformers":
         import torch
 
@@ -73,7 +79,7 @@ def build(kind: str, model: Path, *, beams: int, max_batch: int, threads: int, c
             fixed_output_ratio=OUTPUT_RATIO,
         )
     translator, tokenizer, _ = load_ctranslate2(
-        str(model), device="cpu", precision="int8", threads=threads, cache_dir=cache_dir
+        str(model), device="cpu", precision="int8", threads=threads, replicas=replicas, cache_dir=cache_dir
     )
     return CTranslate2Backend(
         name=str(model),
@@ -88,14 +94,67 @@ def build(kind: str, model: Path, *, beams: int, max_batch: int, threads: int, c
     )
 
 
-def measure(backend: MarianBackend, texts: list[str]) -> dict[str, float]:
-    """Translate ``texts`` once (after a warm-up call) and return the rates."""
+def measure(backend: MarianBackend, texts: list[str], *, replicas: int = 1) -> dict[str, float]:
+    """Translate ``texts`` once (after a warm-up call) and return the rates.
+
+    With ``replicas`` > 1 the length-sorted list is cut into ``max_batch``
+    chunks that ``replicas`` threads translate side by side, as the worker's
+    micro-batcher does; with 1 it is one ``translate`` call, which sorts and
+    chunks the same way.
+    """
     backend.translate(texts[: backend.max_batch])  # warm-up: allocator, kernels, caches
     backend.generated_tokens = 0
     started = time.perf_counter()
-    backend.translate(texts)
+    if replicas == 1:
+        backend.translate(texts)
+    else:
+        lengths = backend.count_tokens(texts)
+        ordered = [texts[i] for i in sorted(range(len(texts)), key=lambda i: lengths[i])]
+        chunks = [ordered[i : i + backend.max_batch] for i in range(0, len(ordered), backend.max_batch)]
+        with ThreadPoolExecutor(max_workers=replicas) as pool:
+            list(pool.map(backend.translate, chunks))
     elapsed = time.perf_counter() - started
     return {"tokens_per_s": backend.generated_tokens / elapsed, "sentences_per_s": len(texts) / elapsed}
+
+
+def thread_layouts(model: Path, *, cache_dir: Path, texts: list[str], rounds: int) -> list[dict[str, Any]]:
+    """Each backend with every core on one call, against one single-threaded call per core.
+
+    Per layout: sentences/s at batch 8 and 32, and the median time of one call
+    of four short sentences (a few titles arriving together). Rounds alternate
+    the layouts, so machine drift hits both alike; medians are reported.
+    """
+    cores = os.cpu_count() or 1
+    layouts = ((cores, 1), (1, cores))
+    titles = sorted(texts, key=len)[:4]
+    rows = []
+    for kind in BACKENDS:
+        for batch in (8, 32):
+            samples: dict[tuple[int, int], list[dict[str, float]]] = {layout: [] for layout in layouts}
+            for _ in range(rounds):
+                for threads, replicas in layouts:
+                    backend = build(
+                        kind, model, beams=1, max_batch=batch, threads=threads, cache_dir=cache_dir, replicas=replicas
+                    )
+                    rates = measure(backend, texts, replicas=replicas)
+                    started = time.perf_counter()
+                    backend.translate(titles)
+                    samples[(threads, replicas)].append({**rates, "four_titles_s": time.perf_counter() - started})
+            for (threads, replicas), runs in samples.items():
+                row = {
+                    "layout_backend": kind,
+                    "threads_per_call": threads,
+                    "calls_at_once": replicas,
+                    "batch": batch,
+                    **{key: statistics.median(run[key] for run in runs) for key in runs[0]},
+                }
+                rows.append(row)
+                print(
+                    f"  {kind:<13} {threads} thread(s) x {replicas} call(s), batch {batch:>2}: "
+                    f"{row['sentences_per_s']:6.2f} sentences/s; four titles in one call {row['four_titles_s']:.2f} s",
+                    flush=True,
+                )
+    return rows
 
 
 def interleaved_ratio(model: Path, *, threads: int, cache_dir: Path, texts: list[str], rounds: int) -> float:
@@ -115,7 +174,8 @@ def interleaved_ratio(model: Path, *, threads: int, cache_dir: Path, texts: list
 
 async def _overhead(backend: MarianBackend, texts: list[str], rounds: int) -> float:
     engine = TranslationEngine(
-        EngineConfig(models={"es": backend.model_name}, max_batch=backend.max_batch, detect_language=False)
+        # One call at a time, like the direct path it is compared with.
+        EngineConfig(models={"es": backend.model_name}, max_batch=backend.max_batch, detect_language=False, replicas=1)
     )
     engine.install(backend.model_name, backend)  # the already-loaded backend, no second load
     batcher = await engine.batcher_for("es")
@@ -187,6 +247,10 @@ def main(argv: list[str] | None = None) -> int:
         )
         print(f"same, interleaved over {args.rounds} rounds (median / median): {interleaved:.2f}x")
         rows.append({"ctranslate2_vs_transformers_bs32_greedy_interleaved": interleaved})
+    if set(BACKENDS) <= set(args.backends.split(",")) and (os.cpu_count() or 1) > 1:
+        print(f"thread layouts, medians of {args.rounds} interleaved rounds:")
+        texts = sentences(args.sentences)
+        rows.extend(thread_layouts(args.model, cache_dir=cache_dir, texts=texts, rounds=args.rounds))
     fastest = "ctranslate2" if "ctranslate2" in args.backends else args.backends.split(",")[0]
     backend = build(fastest, args.model, beams=1, max_batch=32, threads=args.threads, cache_dir=cache_dir)
     overhead = batcher_overhead(backend, sentences(args.sentences), rounds=args.overhead_rounds)

@@ -15,7 +15,6 @@ import os
 import re
 import sys
 import tempfile
-import time
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -23,12 +22,14 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
-from engine_bench import OUTPUT_RATIO, build, cpu_model  # noqa: E402
+from engine_bench import OUTPUT_RATIO, build, cpu_model, measure  # noqa: E402
 from harness import FinalCollector, make_articles, percentile, produce_paced  # noqa: E402
 from prototype_baseline import run_baseline  # noqa: E402
 
 from tests.support import Worker, create_topics, free_port, start_broker, worker_env  # noqa: E402
+from translator_app.engine import EngineConfig  # noqa: E402
 from translator_app.engine.articles import segment_text  # noqa: E402
+from translator_app.engine.service import cpu_replicas  # noqa: E402
 
 __all__ = ("main",)
 
@@ -44,24 +45,32 @@ def article_segments(backend: Any, articles: list[dict[str, Any]]) -> list[str]:
 
 
 def engine_figures(args: argparse.Namespace, articles: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """(a) Each backend at batch 1, 8, 32: tokens/s and articles/s on the benchmark articles."""
+    """(a) Each backend at batch 1, 8, 32: tokens/s and articles/s on the benchmark articles.
+
+    With the worker's thread layout (``--threads`` per call, ``--replicas``
+    calls at once), so the pipeline is compared with the same engine.
+    """
     rows = []
     for kind in ("transformers", "ctranslate2"):
         for batch in (1, 8, 32):
-            backend = build(kind, args.model, beams=1, max_batch=batch, threads=args.threads, cache_dir=args.ct2_cache)
+            backend = build(
+                kind,
+                args.model,
+                beams=1,
+                max_batch=batch,
+                threads=args.threads,
+                cache_dir=args.ct2_cache,
+                replicas=args.replicas,
+            )
             subset = articles[: max(4, len(articles) // 4)] if batch == 1 else articles  # batch 1 is slow
             segments = article_segments(backend, subset)
-            backend.translate(segments[:batch])  # warm-up
-            backend.generated_tokens = 0
-            started = time.perf_counter()
-            backend.translate(segments)
-            elapsed = time.perf_counter() - started
+            rates = measure(backend, segments, replicas=args.replicas)
             rows.append(
                 {
                     "backend": kind,
                     "batch": batch,
-                    "tokens_per_s": backend.generated_tokens / elapsed,
-                    "articles_per_s": len(subset) / elapsed,
+                    "tokens_per_s": rates["tokens_per_s"],
+                    "articles_per_s": rates["sentences_per_s"] * len(subset) / len(segments),
                 }
             )
             print(f"  engine {kind:<13} batch {batch:>2}: {rows[-1]['articles_per_s']:6.2f} articles/s", flush=True)
@@ -80,6 +89,7 @@ def start_worker(
         TRANSLATOR_MAX_BATCH=str(args.max_batch),
         TRANSLATOR_STREAM_BATCH=str(args.stream_batch),
         TRANSLATOR_INFERENCE_THREADS=str(args.threads),
+        TRANSLATOR_INFERENCE_REPLICAS=str(args.replicas),
         TRANSLATOR_BENCHMARK_OUTPUT_RATIO=str(OUTPUT_RATIO),
         # Greedy, as in (a): the model's generation config says beam 4, which would
         # compare a beam-4 pipeline with a greedy engine.
@@ -115,7 +125,13 @@ def latency(
     produce_paced(env["TRANSLATOR_BROKER"].split("://", 1)[1], env["TRANSLATOR_TOPIC_INPUT"], articles, rate=rate)
     records = collector.wait_for([a["id"] for a in articles], timeout=3600)
     values = [r["published_at"] - r["ingested_at"] for r in records]
-    return {f"p{p}": percentile(values, p) for p in (50, 95, 99)} | {"rate": rate, "n": len(values)}
+    # Where the time goes: the model seconds of each article's own call(s).
+    model = [r["timings"]["model_ms"] / 1000 for r in records]
+    return (
+        {f"p{p}": percentile(values, p) for p in (50, 95, 99)}
+        | {f"model_s_p{p}": percentile(model, p) for p in (50, 99)}
+        | {"rate": rate, "n": len(values)}
+    )
 
 
 # CTranslate2 3.6.0 README benchmark, OPUS-MT: float16 on an NVIDIA A10G,
@@ -161,7 +177,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backend", default="ctranslate2", help="backend of the pipeline, baseline and latency runs")
     parser.add_argument("--max-batch", type=int, default=32, help="segments per model call, as in (a)")
     parser.add_argument("--stream-batch", type=int, default=128, help="articles per stream take (the worker default)")
-    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="inference threads")
+    parser.add_argument("--threads", type=int, default=1, help="intra-op threads per model call (worker default)")
+    parser.add_argument(
+        "--replicas", type=int, default=0, help="model calls at once; 0 = one per --threads cores (worker default)"
+    )
     parser.add_argument("--n", type=int, default=96, help="articles for the engine and pipeline throughput runs")
     parser.add_argument("--baseline-n", type=int, default=24)
     parser.add_argument(
@@ -174,10 +193,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ct2-cache", type=Path, default=ROOT / ".cache" / "ct2")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "bench.json")
     args = parser.parse_args(argv)
+    args.replicas = cpu_replicas(EngineConfig(models={"es": "-"}, threads=args.threads, replicas=args.replicas))
     if not (args.model / "config.json").exists():
         sys.stderr.write(f"no model at {args.model}: run `make test-models` first\n")
         return 2
-    print(f"machine: {cpu_model()}, {os.cpu_count()} cores; backend {args.backend}, max batch {args.max_batch}")
+    print(
+        f"machine: {cpu_model()}, {os.cpu_count()} cores; backend {args.backend}, max batch {args.max_batch}, "
+        f"{args.replicas} call(s) at once on {args.threads} thread(s) each"
+    )
     full = make_articles(args.n, prefix="full")
     print("(a) raw engine", flush=True)
     engine_rows = engine_figures(args, full)
@@ -187,7 +210,11 @@ def main(argv: list[str] | None = None) -> int:
     proto_articles = make_articles(args.baseline_n, prefix="proto", seed=2)
     baselines = {}
     for kind in dict.fromkeys((args.baseline_backend, args.backend)):
-        backend = build(kind, args.model, beams=1, max_batch=1, threads=args.threads, cache_dir=args.ct2_cache)
+        # One call at a time, so each on the layout that makes one call fastest
+        # here (``make bench-engine``, thread layouts): torch on every core,
+        # CTranslate2 on one thread.
+        threads = 1 if kind == "ctranslate2" else os.cpu_count() or 1
+        backend = build(kind, args.model, beams=1, max_batch=1, threads=threads, cache_dir=args.ct2_cache)
         baselines[kind] = run_baseline(backend, proto_articles, port=free_port())
         print(f"  one HTTP request per article, {kind}: {baselines[kind]:.2f} articles/s", flush=True)
         del backend
@@ -239,6 +266,8 @@ def main(argv: list[str] | None = None) -> int:
         "backend": args.backend,
         "max_batch": args.max_batch,
         "stream_batch": args.stream_batch,
+        "threads_per_call": args.threads,
+        "calls_at_once": args.replicas,
         "engine": engine_rows,
         "engine_articles_per_s": engine_rate,
         "pipeline_articles_per_s": pipeline_rate,

@@ -8,7 +8,7 @@ they flow records:
   thread, its native threads (CTranslate2 / torch workers), its other Python
   threads, the broker JVM and this process (producer and reader), from
   ``/proc``;
-- the seconds the model was busy (``translator_model_latency_seconds_sum``);
+- the model-call seconds, summed over replicas running side by side (``translator_model_latency_seconds_sum``);
 - py-spy samples of the worker, summarised as the functions the event loop
   spends its time in.
 
@@ -38,6 +38,8 @@ from harness import FinalCollector, make_articles  # noqa: E402
 from pipeline_bench import model_seconds, start_worker, throughput  # noqa: E402
 
 from tests.support import start_broker  # noqa: E402
+from translator_app.engine import EngineConfig  # noqa: E402
+from translator_app.engine.service import cpu_replicas  # noqa: E402
 
 __all__ = ("main",)
 
@@ -89,12 +91,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backend", default="ctranslate2")
     parser.add_argument("--max-batch", type=int, default=32)
     parser.add_argument("--stream-batch", type=int, default=128)
-    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--threads", type=int, default=1, help="intra-op threads per model call (worker default)")
+    parser.add_argument("--replicas", type=int, default=0, help="model calls at once; 0 = one per --threads cores")
     parser.add_argument("--n", type=int, default=96)
     parser.add_argument("--ct2-cache", type=Path, default=ROOT / ".cache" / "ct2")
     parser.add_argument("--env", action="append", default=[], metavar="KEY=VALUE", help="extra worker setting")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "profile.json")
     args = parser.parse_args(argv)
+    args.replicas = cpu_replicas(EngineConfig(models={"es": "-"}, threads=args.threads, replicas=args.replicas))
     extra = dict(item.split("=", 1) for item in args.env)
     articles = make_articles(args.n, prefix="prof", seed=5)
     with tempfile.TemporaryDirectory(prefix="profile-") as tmp:
@@ -139,6 +143,7 @@ def main(argv: list[str] | None = None) -> int:
             "max_batch": args.max_batch,
             "stream_batch": args.stream_batch,
             "threads": args.threads,
+            "replicas": args.replicas,
             **extra,
         },
         "articles": args.n,

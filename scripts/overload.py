@@ -86,7 +86,6 @@ def main(argv: list[str] | None = None) -> int:
             workdir=Path(tmp),
             model=args.model,
             TRANSLATOR_BACKEND=args.backend,
-            TRANSLATOR_INFERENCE_THREADS="0",
             TRANSLATOR_BENCHMARK_OUTPUT_RATIO="1.1",
             TRANSLATOR_NUM_BEAMS="1",
             TRANSLATOR_CACHE_SLOTS="0",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -32,6 +33,14 @@ def test_engine_bench_writes_every_row(copy_model: Path, tmp_path: Path) -> None
     assert interleaved["ctranslate2_vs_transformers_bs32_greedy_interleaved"] > 0
     [overhead] = [r for r in rows if "batcher_overhead" in r]
     assert isinstance(overhead["batcher_overhead"], float)
+    layouts = [r for r in rows if "layout_backend" in r]
+    cores = os.cpu_count() or 1
+    shapes = ((cores, 1), (1, cores))
+    expected = {(b, t, c, n) for b in ("transformers", "ctranslate2") for t, c in shapes for n in (8, 32)}
+    assert {(r["layout_backend"], r["threads_per_call"], r["calls_at_once"], r["batch"]) for r in layouts} == (
+        expected if cores > 1 else set()
+    )
+    assert all(r["sentences_per_s"] > 0 and r["four_titles_s"] > 0 for r in layouts)
 
 
 def test_pipeline_bench_writes_the_documented_keys(copy_model: Path, tmp_path: Path) -> None:
@@ -57,6 +66,10 @@ def test_pipeline_bench_writes_the_documented_keys(copy_model: Path, tmp_path: P
     # The baseline is the prototype as built: per-message requests to opus-mt in transformers.
     assert result["prototype_baseline_backend"] == "transformers"
     assert set(result["latency"]) == {f"{kind}_{share}" for kind in ("title", "article") for share in (25, 50, 75)}
+    for figures in result["latency"].values():
+        assert figures["p50"] <= figures["p99"] and figures["model_s_p50"] <= figures["model_s_p99"]
+    # The worker's thread layout: one single-threaded call per core, the same for the engine figures.
+    assert (result["threads_per_call"], result["calls_at_once"]) == (1, os.cpu_count() or 1)
     # The second pass of the same articles is answered by the cache: no model time at all.
     assert result["cache_second_pass_model_s"] == 0
     assert result["cache_second_pass_cached_segments"] == result["cache_second_pass_segments"] > 0
