@@ -18,23 +18,34 @@ __all__ = ("FinalCollector", "make_articles", "percentile", "produce_paced")
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def make_articles(n: int, *, prefix: str, titles_only: bool = False, seed: int = 1) -> list[dict[str, Any]]:
+def make_articles(
+    n: int, *, prefix: str, titles_only: bool = False, seed: int = 1, unique: bool = False
+) -> list[dict[str, Any]]:
     """``n`` articles from the corpus: a title plus a 2-3 sentence summary, unique ids.
 
     Sentences are dealt from a shuffled deck of the corpus and the deck is
     reshuffled only when it runs out, so no sentence repeats within a deck's
     worth of articles. Repeats would flatter the pipeline: its batcher
     translates identical segments in flight once, while the raw engine
-    measurement translates every copy.
+    measurement translates every copy. Runs longer than a deck (the corpus has
+    459 sentences, about 130 articles) pass ``unique=True``, which numbers
+    every sentence.
     """
     lines = [line for line in (ROOT / "data" / "corpus_es.txt").read_text(encoding="utf-8").splitlines() if line]
     rng = random.Random(seed)
     deck: list[str] = []
 
+    dealt = 0
+
     def deal(k: int) -> list[str]:
+        nonlocal dealt
         if len(deck) < k:
             deck[:0] = rng.sample(lines, len(lines))
-        return [deck.pop() for _ in range(k)]
+        picked = [deck.pop() for _ in range(k)]
+        if unique:  # a serial number makes every sentence distinct, so none is deduplicated
+            picked = [f"[{dealt + i}] {sentence}" for i, sentence in enumerate(picked)]
+        dealt += k
+        return picked
 
     articles = []
     for i in range(n):

@@ -98,15 +98,15 @@ def main(argv: list[str] | None = None) -> int:
         try:
             assert worker.process is not None
             # Warm the model and the backend's first calls, so the capacity burst is not a cold start.
-            warm = make_articles(16, prefix="warm", seed=4)
+            warm = make_articles(16, prefix="warm", seed=4, unique=True)
             produce_paced(broker.bootstrap, env["TRANSLATOR_TOPIC_INPUT"], warm)
             collector.wait_for([a["id"] for a in warm], timeout=1800)
-            burst = make_articles(args.burst, prefix="cap", seed=5)
+            burst = make_articles(args.burst, prefix="cap", seed=5, unique=True)
             started = produce_paced(broker.bootstrap, env["TRANSLATOR_TOPIC_INPUT"], burst)
             collector.wait_for([a["id"] for a in burst], timeout=1800)
             capacity = len(burst) / (collector.last_arrival([a["id"] for a in burst]) - started)
             rate = capacity * args.factor
-            load = make_articles(int(rate * args.minutes * 60), prefix="load", seed=6)
+            load = make_articles(int(rate * args.minutes * 60), prefix="load", seed=6, unique=True)
             print(
                 f"capacity {capacity:.2f} articles/s; offering {rate:.2f}/s"
                 f" for {args.minutes:g} min ({len(load)} articles)"
