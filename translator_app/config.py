@@ -106,8 +106,8 @@ class Settings(BaseSettings):
     # Intra-op threads of each model call (torch or CTranslate2); 0 = all cores.
     inference_threads: int = Field(default=1, ge=0)
     # Model calls at once on CPU, each in its own inference thread; 0 = one per
-    # ``inference_threads`` cores. 1 call x 1 thread per core measured about
-    # twice the throughput of 1 call on all cores (README, "Threads").
+    # ``inference_threads`` cores. 1 call x 1 thread per core measured 1.4-1.8x
+    # the throughput of 1 call on all cores at batch 32 (README, "Threads").
     inference_replicas: int = Field(default=0, ge=0, le=64)
     # Benchmarks with random-weight models only: they never emit </s>, so pin
     # each output to this ratio x its longest source (see bench/). Unset in use.

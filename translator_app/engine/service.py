@@ -5,10 +5,11 @@ meet in the same batchers and the same cache. It owns the inference threads:
 ``replicas`` model calls at once, each on ``threads`` intra-op threads, so the
 event loop stays free for heartbeats, commits and web requests. On CPU the
 default is one replica per core with one thread each: on the 2-core Xeon that
-runs the benchmarks, two single-threaded CTranslate2 calls translate about
-twice the sentences per second of one call on two threads, and a call of four
-titles takes 0.28 s on one thread against 0.68 s on two (``make bench-engine``,
-BENCHMARKS.md). A GPU gets one replica: it parallelises inside the call.
+runs the benchmarks, two single-threaded CTranslate2 calls translate 1.8x the
+sentences per second of one call on two threads (torch: 1.36x), and a call of
+four titles takes 0.27 s on one thread against 0.63 s on two
+(``make bench-engine``, BENCHMARKS.md). A GPU gets one replica: it
+parallelises inside the call.
 """
 
 from __future__ import annotations
