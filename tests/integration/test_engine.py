@@ -89,6 +89,9 @@ async def test_stream_and_on_demand_callers_share_batches_and_keep_their_text(co
         backend=backend,
         ct2_precision="float32",
         threads=1,
+        # One call at a time: with two, the waiting segments are shared between
+        # the replicas (test_batcher.py), and this test is about coalescing.
+        replicas=1,
         max_batch=64,
         max_wait_s=0.05,
     )
@@ -110,6 +113,7 @@ async def test_stream_and_on_demand_callers_share_batches_and_keep_their_text(co
     # carried more segments than the stream batch alone had.
     assert len(batches) < 6
     assert max(b.segments for b in batches) > stream_segments
+    assert any(b.origins == {"stream", "api"} for b in batches)
 
 
 async def test_text_far_beyond_the_model_limit_comes_back_whole(copy_model: Path) -> None:
