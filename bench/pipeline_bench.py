@@ -31,7 +31,7 @@ from translator_app.engine import EngineConfig  # noqa: E402
 from translator_app.engine.articles import segment_text  # noqa: E402
 from translator_app.engine.service import cpu_replicas  # noqa: E402
 
-__all__ = ("main",)
+__all__ = ("add_layout_arguments", "main", "resolve_layout")
 
 
 def article_segments(backend: Any, articles: list[dict[str, Any]]) -> list[str]:
@@ -75,6 +75,19 @@ def engine_figures(args: argparse.Namespace, articles: list[dict[str, Any]]) -> 
             )
             print(f"  engine {kind:<13} batch {batch:>2}: {rows[-1]['articles_per_s']:6.2f} articles/s", flush=True)
     return rows
+
+
+def add_layout_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--threads`` and ``--replicas``: the worker's thread layout, with the worker's defaults."""
+    parser.add_argument("--threads", type=int, default=1, help="intra-op threads per model call (worker default)")
+    parser.add_argument(
+        "--replicas", type=int, default=0, help="model calls at once; 0 = one per --threads cores (worker default)"
+    )
+
+
+def resolve_layout(args: argparse.Namespace) -> None:
+    """Replace ``args.replicas`` = 0 by the count the worker would use, as the engine computes it."""
+    args.replicas = cpu_replicas(EngineConfig(models={"es": "-"}, threads=args.threads, replicas=args.replicas))
 
 
 def start_worker(
@@ -177,10 +190,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backend", default="ctranslate2", help="backend of the pipeline, baseline and latency runs")
     parser.add_argument("--max-batch", type=int, default=32, help="segments per model call, as in (a)")
     parser.add_argument("--stream-batch", type=int, default=128, help="articles per stream take (the worker default)")
-    parser.add_argument("--threads", type=int, default=1, help="intra-op threads per model call (worker default)")
-    parser.add_argument(
-        "--replicas", type=int, default=0, help="model calls at once; 0 = one per --threads cores (worker default)"
-    )
+    add_layout_arguments(parser)
     # 384, not 96: a 96-article burst lasts ~7 s, and its ramp-up and tail
     # understated the sustained rate by ~40 % (make overload's steady state).
     parser.add_argument("--n", type=int, default=384, help="articles for the engine and pipeline throughput runs")
@@ -195,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ct2-cache", type=Path, default=ROOT / ".cache" / "ct2")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "bench.json")
     args = parser.parse_args(argv)
-    args.replicas = cpu_replicas(EngineConfig(models={"es": "-"}, threads=args.threads, replicas=args.replicas))
+    resolve_layout(args)
     if not (args.model / "config.json").exists():
         sys.stderr.write(f"no model at {args.model}: run `make test-models` first\n")
         return 2

@@ -35,11 +35,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 from harness import FinalCollector, make_articles  # noqa: E402
-from pipeline_bench import model_seconds, start_worker, throughput  # noqa: E402
+from pipeline_bench import add_layout_arguments, model_seconds, resolve_layout, start_worker, throughput  # noqa: E402
 
 from tests.support import start_broker  # noqa: E402
-from translator_app.engine import EngineConfig  # noqa: E402
-from translator_app.engine.service import cpu_replicas  # noqa: E402
 
 __all__ = ("main",)
 
@@ -91,14 +89,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backend", default="ctranslate2")
     parser.add_argument("--max-batch", type=int, default=32)
     parser.add_argument("--stream-batch", type=int, default=128)
-    parser.add_argument("--threads", type=int, default=1, help="intra-op threads per model call (worker default)")
-    parser.add_argument("--replicas", type=int, default=0, help="model calls at once; 0 = one per --threads cores")
+    add_layout_arguments(parser)
     parser.add_argument("--n", type=int, default=96)
     parser.add_argument("--ct2-cache", type=Path, default=ROOT / ".cache" / "ct2")
     parser.add_argument("--env", action="append", default=[], metavar="KEY=VALUE", help="extra worker setting")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "profile.json")
     args = parser.parse_args(argv)
-    args.replicas = cpu_replicas(EngineConfig(models={"es": "-"}, threads=args.threads, replicas=args.replicas))
+    resolve_layout(args)
     extra = dict(item.split("=", 1) for item in args.env)
     articles = make_articles(args.n, prefix="prof", seed=5)
     with tempfile.TemporaryDirectory(prefix="profile-") as tmp:
